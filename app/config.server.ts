@@ -1,0 +1,102 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The one place that reads the environment. Every variable is documented in .env.example.
+ * A bad value stops the process with one line that names the variable (see ConfigError),
+ * and never echoes the value, since several of these are secrets.
+ */
+
+const postgresUrl = z
+  .string()
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === "postgres:" || url.protocol === "postgresql:";
+    } catch {
+      return false;
+    }
+  }, "must be a postgres:// or postgresql:// URL");
+
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { error: "must be true or false" })
+  .transform((value) => value === "true" || value === "1" || value === "yes");
+
+const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
+
+const environmentSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    APP_URL: z.preprocess(emptyAsUndefined, z.url({ error: "must be an absolute http(s) URL" }).optional()),
+    DATABASE_URL: z.preprocess(emptyAsUndefined, postgresUrl.optional()),
+    TILLBRIDGE_DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default(".data")),
+    ENCRYPTION_KEYS: z.preprocess(emptyAsUndefined, z.string().optional()),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    RUN_WORKERS_IN_WEB: z.preprocess(emptyAsUndefined, booleanFlag.optional()),
+    MIGRATE_ON_START: z.preprocess(emptyAsUndefined, booleanFlag.optional()),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
+    SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(25),
+  });
+
+export type DatabaseConfig =
+  | { kind: "pglite"; dataDir: string }
+  | { kind: "postgres"; url: string; poolSize: number };
+
+export interface AppConfig {
+  nodeEnv: "development" | "production" | "test";
+  port: number;
+  appUrl: string;
+  dataDir: string;
+  database: DatabaseConfig;
+  /** Raw key ring from the environment; null means "use the key kept under the data dir" (embedded default only). */
+  encryptionKeys: string | null;
+  logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
+  /** Whether the web process also runs the job workers. Always true on PGlite, which only one process can open. */
+  runWorkersInWeb: boolean;
+  /** Whether starting a process applies pending migrations first. */
+  migrateOnStart: boolean;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function parseConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const result = environmentSchema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `${issue.path.join(".") || "environment"} ${issue.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join("; ")}. See .env.example.`);
+  }
+  const parsed = result.data;
+  if (parsed.DATABASE_URL && !parsed.ENCRYPTION_KEYS) {
+    throw new ConfigError(
+      "Invalid configuration: ENCRYPTION_KEYS is required when DATABASE_URL is set (keyId:base64Key entries, newest first). See .env.example.",
+    );
+  }
+  const dataDir = path.resolve(parsed.TILLBRIDGE_DATA_DIR);
+  const embedded = parsed.DATABASE_URL === undefined;
+  return {
+    nodeEnv: parsed.NODE_ENV,
+    port: parsed.PORT,
+    appUrl: (parsed.APP_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/$/, ""),
+    dataDir,
+    database: embedded
+      ? { kind: "pglite", dataDir: path.join(dataDir, "pglite") }
+      : { kind: "postgres", url: parsed.DATABASE_URL!, poolSize: parsed.DATABASE_POOL_SIZE },
+    encryptionKeys: parsed.ENCRYPTION_KEYS ?? null,
+    logLevel: parsed.LOG_LEVEL,
+    runWorkersInWeb: embedded ? true : (parsed.RUN_WORKERS_IN_WEB ?? false),
+    migrateOnStart: parsed.MIGRATE_ON_START ?? embedded,
+    shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+  };
+}
+
+let cached: AppConfig | undefined;
+
+/** The process's configuration, parsed once. Throws ConfigError when the environment is wrong. */
+export function getConfig(): AppConfig {
+  cached ??= parseConfig();
+  return cached;
+}
