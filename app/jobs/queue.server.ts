@@ -1,0 +1,162 @@
+import { PgBoss, fromPglite, fromPrisma, type JobResult, type JobWithMetadata } from "pg-boss";
+import type { z } from "zod";
+import type { Database, Prisma } from "~/db.server";
+import { logger, withLogContext } from "~/observability/logger.server";
+import { deadLetterQueueName, PermanentJobError, type JobDefinition } from "./registry";
+
+/**
+ * The job engine: pg-boss in the application's own database (PGlite or PostgreSQL), so a job can be sent in
+ * the same transaction as the data it is about, and no other service is needed.
+ */
+
+export interface SendOptions {
+  /** Send inside this Prisma transaction: the job exists only if the transaction commits. */
+  tx?: Prisma.TransactionClient;
+  /** With the queue's policy, at most one queued job per key (e.g. one refresh per connection). */
+  singletonKey?: string;
+  startAfter?: Date | number;
+  priority?: number;
+}
+
+export interface JobQueue {
+  send<S extends z.ZodType>(job: JobDefinition<S>, payload: z.input<S>, options?: SendOptions): Promise<string | null>;
+  /** Bulk insert (one statement per call): for imports and benchmarks. */
+  sendMany<S extends z.ZodType>(job: JobDefinition<S>, payloads: z.input<S>[], options?: Pick<SendOptions, "tx">): Promise<void>;
+  /** Move dead-lettered jobs of a type back to its queue; returns how many were replayed. */
+  replayDeadLetters(job: JobDefinition, options?: { limit?: number }): Promise<number>;
+  queueSize(job: JobDefinition): Promise<number>;
+  readonly workersRunning: boolean;
+  isRunning(): boolean;
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+  /** The underlying pg-boss instance, for the sync engine's scheduling and for tests. */
+  readonly boss: PgBoss;
+}
+
+export async function startJobQueue(
+  database: Database,
+  options: { definitions: readonly JobDefinition[]; runWorkers: boolean },
+): Promise<JobQueue> {
+  const boss =
+    database.pglite !== null
+      ? new PgBoss({ db: fromPglite(database.pglite), backend: "pglite", schema: "pgboss" })
+      : new PgBoss({ connectionString: database.migrationTarget.kind === "postgres" ? database.migrationTarget.url : "", useListenNotify: true, schema: "pgboss" });
+  boss.on("error", (error) => logger.error({ err: error }, "job queue error"));
+
+  await boss.start();
+  for (const definition of options.definitions) await ensureQueues(boss, definition, database.kind === "postgres");
+
+  let running = true;
+  if (options.runWorkers) {
+    for (const definition of options.definitions) await startWorker(boss, definition);
+  }
+
+  const validate = <S extends z.ZodType>(job: JobDefinition<S>, payload: unknown) => {
+    const parsed = job.payload.safeParse(payload);
+    if (!parsed.success) {
+      throw new TypeError(`Invalid payload for job ${job.name}: ${parsed.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`).join("; ")}`);
+    }
+    return parsed.data as object;
+  };
+
+  return {
+    boss,
+    workersRunning: options.runWorkers,
+    isRunning: () => running,
+    async send(job, payload, sendOptions = {}) {
+      const data = validate(job, payload);
+      const { tx, ...jobOptions } = sendOptions;
+      // pg-boss validates every key it is given, including ones set to undefined.
+      const defined = Object.fromEntries(Object.entries(jobOptions).filter(([, value]) => value !== undefined));
+      return boss.send(job.name, data, { ...defined, ...(tx ? { db: fromPrisma(tx) } : {}) });
+    },
+    async sendMany(job, payloads, sendOptions = {}) {
+      const jobs = payloads.map((payload) => ({ data: validate(job, payload) }));
+      await boss.insert(job.name, jobs, sendOptions.tx ? { db: fromPrisma(sendOptions.tx) } : {});
+    },
+    async replayDeadLetters(job, replayOptions = {}) {
+      const deadQueue = deadLetterQueueName(job.name);
+      let replayed = 0;
+      const limit = replayOptions.limit ?? 1000;
+      while (replayed < limit) {
+        const batch = await boss.fetch(deadQueue, { batchSize: Math.min(100, limit - replayed) });
+        if (batch.length === 0) break;
+        // Insert the copies before completing the dead letters: a crash in between leaves a duplicate
+        // dead letter to replay again, never a lost job.
+        await boss.insert(job.name, batch.map((dead) => ({ data: dead.data as object })));
+        await boss.complete(deadQueue, batch.map((dead) => dead.id));
+        replayed += batch.length;
+      }
+      return replayed;
+    },
+    async queueSize(job) {
+      const queue = await boss.getQueue(job.name);
+      return queue ? queue.queuedCount : 0;
+    },
+    async stop(stopOptions = {}) {
+      if (!running) return;
+      running = false;
+      await boss.stop({ graceful: true, timeout: stopOptions.timeoutMs ?? 20_000, close: true });
+    },
+  };
+}
+
+async function ensureQueues(boss: PgBoss, definition: JobDefinition, notify: boolean): Promise<void> {
+  const deadQueue = deadLetterQueueName(definition.name);
+  const policy = definition.policy;
+  const queueOptions = {
+    retryLimit: policy.retryLimit,
+    retryDelay: policy.retryDelaySeconds,
+    retryBackoff: true,
+    retryDelayMax: policy.retryDelayMaxSeconds,
+    expireInSeconds: policy.expireInSeconds,
+    deadLetter: deadQueue,
+  };
+  // Dead letters are kept for replay, so they must not expire: a long retention and no retries of their own.
+  if (!(await boss.getQueue(deadQueue))) await boss.createQueue(deadQueue, { retryLimit: 0, retentionSeconds: 60 * 60 * 24 * 30 });
+  if (await boss.getQueue(definition.name)) {
+    await boss.updateQueue(definition.name, queueOptions);
+  } else {
+    await boss.createQueue(definition.name, { ...queueOptions, notify });
+  }
+}
+
+async function startWorker(boss: PgBoss, definition: JobDefinition): Promise<void> {
+  await boss.work(
+    definition.name,
+    {
+      batchSize: definition.policy.batchSize,
+      localConcurrency: definition.policy.localConcurrency,
+      burstWhenBatchFull: true,
+      pollingIntervalSeconds: 0.5,
+      // NOTIFY wakes workers for new jobs only; retries and delayed jobs are found by this backstop poll.
+      notifyPollingIntervalSeconds: 2,
+      includeMetadata: true,
+      perJobResults: true,
+    },
+    (jobs: JobWithMetadata<unknown>[]) => Promise.all(jobs.map((job) => runJob(definition, job))),
+  );
+}
+
+export async function runJob(definition: JobDefinition, job: Pick<JobWithMetadata<unknown>, "id" | "data" | "retryCount">): Promise<JobResult> {
+  return withLogContext({ jobId: job.id, jobName: definition.name }, async () => {
+    const parsed = definition.payload.safeParse(job.data);
+    if (!parsed.success) {
+      logger.error({ issues: parsed.error.issues }, "job payload is invalid; sent to the dead letter queue");
+      return { id: job.id, status: "deadletter", output: { error: "invalid payload" } };
+    }
+    const started = performance.now();
+    try {
+      await definition.handle(parsed.data, { jobId: job.id, retryCount: job.retryCount, logger: logger.child({}) });
+      logger.debug({ durationMs: Math.round(performance.now() - started) }, "job completed");
+      return { id: job.id, status: "completed" };
+    } catch (error) {
+      const permanent = error instanceof PermanentJobError;
+      logger.error({ err: error, retryCount: job.retryCount, permanent }, permanent ? "job failed permanently" : "job failed; it will be retried if attempts remain");
+      return {
+        id: job.id,
+        status: permanent ? "deadletter" : "failed",
+        output: { error: error instanceof Error ? error.message : String(error) },
+      };
+    }
+  });
+}
