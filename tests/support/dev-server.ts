@@ -1,0 +1,44 @@
+import { spawn, type ChildProcess } from "node:child_process";
+
+/**
+ * Starts `server/main.ts` (the real process entry) in a child process, as `npm run dev` does, and waits until
+ * /readyz answers 200. Used by tests that need a whole process: crash and restart, shutdown, request logs.
+ */
+export interface RunningServer {
+  child: ChildProcess;
+  baseUrl: string;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+export function withoutVitestVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  // VITEST* would make vite.config.ts leave out the Remix plugin.
+  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith("VITEST")));
+}
+
+export async function startServerProcess(options: { env: NodeJS.ProcessEnv; port: number; role?: "dev" | "web" }): Promise<RunningServer> {
+  let output = "";
+  const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", options.role ?? "dev"], {
+    env: { ...withoutVitestVariables(process.env), LOG_LEVEL: "info", ...options.env, PORT: String(options.port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const baseUrl = `http://127.0.0.1:${options.port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
+    const ready = await fetch(`${baseUrl}/readyz`).then((response) => response.ok, () => false);
+    if (ready) return { child, baseUrl, output: () => output, exited };
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`server not ready in time:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+export function randomPort(): number {
+  return 20_000 + Math.floor(Math.random() * 20_000);
+}
