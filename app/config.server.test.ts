@@ -34,10 +34,6 @@ describe("parseConfig", () => {
     }
   });
 
-  it("requires ENCRYPTION_KEYS with an external database", () => {
-    expect(() => parseConfig({ DATABASE_URL: "postgresql://localhost/app" })).toThrow(/ENCRYPTION_KEYS is required when DATABASE_URL is set/);
-  });
-
   it("rejects a port out of range and a malformed flag", () => {
     expect(() => parseConfig({ PORT: "70000" })).toThrow(/PORT/);
     expect(() => parseConfig({ RUN_WORKERS_IN_WEB: "sometimes" })).toThrow(/RUN_WORKERS_IN_WEB must be true or false/);

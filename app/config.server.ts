@@ -49,7 +49,11 @@ export interface AppConfig {
   appUrl: string;
   dataDir: string;
   database: DatabaseConfig;
-  /** Raw key ring from the environment; null means "use the key kept under the data dir" (embedded default only). */
+  /**
+   * Raw key ring from the environment; null means "use the key kept under the data dir", which only the
+   * embedded default may do (resolveKeyRing refuses it with DATABASE_URL, at start of every process that
+   * handles secrets; the migration CLI does not need keys).
+   */
   encryptionKeys: string | null;
   logLevel: z.infer<typeof environmentSchema>["LOG_LEVEL"];
   /** Whether the web process also runs the job workers. Always true on PGlite, which only one process can open. */
@@ -70,11 +74,6 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}. See .env.example.`);
   }
   const parsed = result.data;
-  if (parsed.DATABASE_URL && !parsed.ENCRYPTION_KEYS) {
-    throw new ConfigError(
-      "Invalid configuration: ENCRYPTION_KEYS is required when DATABASE_URL is set (keyId:base64Key entries, newest first). See .env.example.",
-    );
-  }
   const dataDir = path.resolve(parsed.TILLBRIDGE_DATA_DIR);
   const embedded = parsed.DATABASE_URL === undefined;
   return {

@@ -5,13 +5,12 @@
  *   npm run db:migration -- <name>   create a migration from prisma/schema.prisma
  *
  * `migrate` targets DATABASE_URL when set, else the embedded PGlite in
- * $TILLBRIDGE_DATA_DIR/pglite (default .data/pglite).
+ * $TILLBRIDGE_DATA_DIR/pglite (default .data/pglite), as configured by app/config.server.ts.
  */
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
 
-import { PGlite } from "@electric-sql/pglite";
-
+import { parseConfig } from "../app/config.server";
+import { openDatabase } from "../app/db.server";
 import { applyMigrations, createMigration, type MigrationTarget } from "../app/db/migrations.server";
 
 const SCHEMA_PATH = path.resolve("prisma/schema.prisma");
@@ -36,16 +35,11 @@ async function migrate(): Promise<void> {
 }
 
 async function openTarget(): Promise<{ target: MigrationTarget; label: string; close: () => Promise<void> }> {
-  const url = process.env.DATABASE_URL;
-  if (url) {
-    return { target: { kind: "postgres", url }, label: describeUrl(url), close: async () => {} };
-  }
-  const dataDir = path.join(process.env.TILLBRIDGE_DATA_DIR || ".data", "pglite");
-  // PGlite creates its own directory but not the missing parents; `create`
-  // (unlike `new`) lets a failed start reject here instead of crashing later.
-  await mkdir(path.dirname(dataDir), { recursive: true });
-  const db = await PGlite.create(dataDir);
-  return { target: { kind: "pglite", db }, label: `PGlite (${dataDir})`, close: () => db.close() };
+  const { database: databaseConfig } = parseConfig();
+  // openDatabase locks the embedded data dir, so migrating while `npm run dev` has it open is refused.
+  const database = openDatabase(databaseConfig);
+  const label = databaseConfig.kind === "postgres" ? describeUrl(databaseConfig.url) : `PGlite (${databaseConfig.dataDir})`;
+  return { target: database.migrationTarget, label, close: () => database.close() };
 }
 
 /** host/database only: the URL may hold a password. */

@@ -71,7 +71,7 @@ describe("sealed secrets", () => {
 
 describe("key ring from configuration", () => {
   it("is a clear startup error when an external database has no key", () => {
-    const config = { ...parseConfig({}), database: { kind: "postgres" as const, url: "postgres://x/y", poolSize: 2 } };
+    const config = parseConfig({ DATABASE_URL: "postgres://db.internal/app" });
     expect(() => resolveKeyRing(config)).toThrow(ConfigError);
     expect(() => resolveKeyRing(config)).toThrow(/ENCRYPTION_KEYS is required when DATABASE_URL is set/);
   });

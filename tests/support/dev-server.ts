@@ -11,15 +11,22 @@ export interface RunningServer {
   exited: Promise<number | null>;
 }
 
-export function withoutVitestVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+type Environment = Record<string, string | undefined>;
+
+export function withoutVitestVariables(env: Environment): Environment {
   // VITEST* would make vite.config.ts leave out the Remix plugin.
   return Object.fromEntries(Object.entries(env).filter(([key]) => !key.startsWith("VITEST")));
 }
 
-export async function startServerProcess(options: { env: NodeJS.ProcessEnv; port: number; role?: "dev" | "web" }): Promise<RunningServer> {
+// @remix-run/node's globals declare NODE_ENV as required in ProcessEnv; a child's environment may leave it out.
+function childEnvironment(env: Environment): NodeJS.ProcessEnv {
+  return env as unknown as NodeJS.ProcessEnv;
+}
+
+export async function startServerProcess(options: { env: Environment; port: number; role?: "dev" | "web" }): Promise<RunningServer> {
   let output = "";
   const child = spawn(process.execPath, ["--import", "tsx", "server/main.ts", options.role ?? "dev"], {
-    env: { ...withoutVitestVariables(process.env), LOG_LEVEL: "info", ...options.env, PORT: String(options.port) },
+    env: childEnvironment({ ...withoutVitestVariables(process.env), LOG_LEVEL: "info", ...options.env, PORT: String(options.port) }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout!.on("data", (chunk) => (output += chunk));
