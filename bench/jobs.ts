@@ -99,7 +99,7 @@ try {
   const oneByOne = defineJob({
     name: "bench.noop-one-per-fetch",
     payload: noopJob.payload,
-    policy: { batchSize: 1, localConcurrency: 1, retryLimit: 0 },
+    policy: { batchSize: 1, localConcurrency: 10, retryLimit: 0 },
     handle: noopJob.handle,
   });
   const baseline = await measureProcessing(database, oneByOne, BASELINE_COUNT);
@@ -108,7 +108,7 @@ try {
   console.log(`send() one at a time        ${rate(sendRate)}  (${SEND_COUNT} jobs)`);
   console.log(`sendMany() 500 per insert   ${rate(bulkRate)}  (${BULK_COUNT} jobs)`);
   console.log(`no-op processing            ${rate(batched)}  (${PROCESS_COUNT} jobs; batchSize ${batchSize}, localConcurrency ${localConcurrency}, burst on full batch)`);
-  console.log(`baseline, one job per fetch ${rate(baseline)}  (${BASELINE_COUNT} jobs; batchSize 1, localConcurrency 1)`);
+  console.log(`baseline, one job per fetch ${rate(baseline)}  (${BASELINE_COUNT} jobs; batchSize 1, localConcurrency 10)`);
   console.log(`ratio processing/baseline   ${(batched / baseline).toFixed(1)}x`);
 } finally {
   await database.close();
