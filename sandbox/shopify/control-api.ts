@@ -1,0 +1,143 @@
+import express, { type NextFunction, type Request, type Response } from "express";
+import { z } from "zod";
+import { UnknownShopError, type SandboxCore } from "./core";
+import { asyncHandler } from "./http";
+import { seedShop } from "./seed";
+import { MissingPayloadError } from "./webhook-payloads";
+
+/**
+ * JSON API for tests, scripts and the App Bridge stand-in, under /_sandbox. Not part of Shopify: it drives what a
+ * merchant or Shopify would do (install, uninstall, raise webhooks) and shows what happened (stats, deliveries).
+ */
+
+/** Shops added through the API, on top of the seed: enough for any multi-tenant test, bounded all the same. */
+const MAX_SHOPS = 100;
+
+const shopDomain = z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, "must be <handle>.myshopify.com");
+
+const newShopBody = z.strictObject({
+  shop: shopDomain,
+  name: z.string().min(1).optional(),
+  seed: z.enum(["demo", "empty"]).default("demo"),
+});
+
+const webhookBody = z.strictObject({
+  topic: z.string().regex(/^[a-z_]+\/[a-z_]+$/, "must be a topic like orders/paid"),
+  payload: z.record(z.string(), z.unknown()).optional(),
+  /** For the compliance topics' default payloads: which customer (default: the shop's first). */
+  customerId: z.number().int().optional(),
+});
+
+const configBody = z.strictObject({
+  accessTokenLifetimeSeconds: z.number().int().positive().optional(),
+  refreshTokenLifetimeSeconds: z.number().int().positive().optional(),
+  restoreRatePerSecond: z.number().positive().optional(),
+  bucketSize: z.number().int().positive().optional(),
+});
+
+const sessionTokenQuery = z.object({ user: z.string().regex(/^\d+$/).optional() });
+
+class BadRequest extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw new BadRequest(400, z.prettifyError(result.error));
+  return result.data;
+}
+
+/** The App Bridge stand-in runs in the app's pages, another origin: let that origin call the control API. */
+function cors(core: SandboxCore) {
+  return (request: Request, response: Response, next: NextFunction) => {
+    if (request.get("Origin") === core.appOrigin) {
+      response.setHeader("Access-Control-Allow-Origin", core.appOrigin);
+      response.setHeader("Access-Control-Allow-Headers", "Authorization, Content-Type");
+      response.setHeader("Access-Control-Allow-Methods", "GET, POST, OPTIONS");
+    }
+    response.setHeader("Vary", "Origin");
+    if (request.method === "OPTIONS") response.sendStatus(204);
+    else next();
+  };
+}
+
+export function controlApi(core: SandboxCore): express.Router {
+  const router = express.Router();
+  router.use("/_sandbox", cors(core), express.json({ limit: "256kb" }));
+
+  router.get("/_sandbox/stats", (_request, response) => {
+    response.json(core.stats.snapshot());
+  });
+  router.post("/_sandbox/stats/reset", (_request, response) => {
+    core.stats.reset();
+    response.json(core.stats.snapshot());
+  });
+
+  router.post("/_sandbox/config", (request, response) => {
+    response.json(core.configure(parse(configBody, request.body)));
+  });
+
+  router.get("/_sandbox/shops", (_request, response) => {
+    response.json([...core.store.shops.values()].map((shop) => ({ shop: shop.domain, name: shop.name, installed: shop.installed, scopes: shop.scopes })));
+  });
+  router.post("/_sandbox/shops", (request, response) => {
+    const body = parse(newShopBody, request.body);
+    if (core.store.shop(body.shop)) throw new BadRequest(409, `${body.shop} already exists`);
+    if (core.store.shops.size >= MAX_SHOPS) throw new BadRequest(409, `The sandbox holds at most ${MAX_SHOPS} shops`);
+    const shop = seedShop(core.store, body.shop, body.seed, body.name);
+    response.status(201).json({ shop: shop.domain, name: shop.name, installed: shop.installed });
+  });
+
+  router.get("/_sandbox/shops/:shop/session-token", (request, response) => {
+    const { user } = parse(sessionTokenQuery, request.query);
+    response.setHeader("Cache-Control", "no-store");
+    response.json({ token: core.sessionToken(request.params.shop ?? "", user) });
+  });
+  router.post("/_sandbox/shops/:shop/install", (request, response) => {
+    const shop = core.install(request.params.shop ?? "");
+    response.json({ shop: shop.domain, installed: shop.installed, scopes: shop.scopes });
+  });
+  router.post(
+    "/_sandbox/shops/:shop/uninstall",
+    asyncHandler(async (request, response) => {
+      response.json({ deliveries: await core.uninstall(request.params.shop ?? "") });
+    }),
+  );
+  router.post(
+    "/_sandbox/shops/:shop/webhooks",
+    asyncHandler(async (request, response) => {
+      const body = parse(webhookBody, request.body);
+      if (core.webhooks.targets(body.topic).length === 0) throw new BadRequest(409, `${body.topic} is not subscribed in shopify.app.toml`);
+      response.json({ deliveries: await core.deliver(request.params.shop ?? "", body.topic, body.payload, { customerId: body.customerId }) });
+    }),
+  );
+  router.post("/_sandbox/shops/:shop/expire-tokens", (request, response) => {
+    core.shop(request.params.shop ?? "");
+    response.json({ expired: core.tokens.expireAccessTokens(request.params.shop ?? "") });
+  });
+
+  router.get("/_sandbox/deliveries", (_request, response) => {
+    response.json(core.webhooks.deliveries());
+  });
+  router.post(
+    "/_sandbox/deliveries/:id/redeliver",
+    asyncHandler(async (request, response) => {
+      const delivery = await core.webhooks.redeliver(request.params.id ?? "");
+      if (!delivery) throw new BadRequest(404, `No delivery ${request.params.id}`);
+      response.json({ delivery });
+    }),
+  );
+
+  router.use("/_sandbox", (error: unknown, _request: Request, response: Response, next: NextFunction) => {
+    if (error instanceof BadRequest) response.status(error.status).json({ error: error.message });
+    else if (error instanceof UnknownShopError) response.status(404).json({ error: error.message });
+    else if (error instanceof MissingPayloadError) response.status(400).json({ error: error.message });
+    else next(error);
+  });
+  return router;
+}

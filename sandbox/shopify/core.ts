@@ -1,0 +1,125 @@
+import type { AppConfig } from "./app-config";
+import { LeakyBucket } from "./cost";
+import { seedStore, type SeedKind } from "./seed";
+import { signSessionToken } from "./session-token";
+import { StatsCounter } from "./stats";
+import { ShopifyStore, type ShopRecord } from "./store";
+import { TokenRegistry } from "./tokens";
+import { defaultPayload, type PayloadOptions } from "./webhook-payloads";
+import { WebhookDispatcher, type WebhookDelivery } from "./webhooks";
+
+/** The staff member every sandbox shop has: its owner, who opens the app in the admin. */
+export const SHOP_OWNER_USER_ID = "1001";
+
+export interface SandboxSettings {
+  appUrl: string;
+  apiKey: string;
+  apiSecret: string;
+  accessTokenLifetimeSeconds: number;
+  refreshTokenLifetimeSeconds: number;
+  restoreRatePerSecond: number;
+  bucketSize: number;
+}
+
+/** What can change while the sandbox runs (POST /_sandbox/config). */
+export type RuntimeSettings = Pick<SandboxSettings, "accessTokenLifetimeSeconds" | "refreshTokenLifetimeSeconds" | "restoreRatePerSecond" | "bucketSize">;
+
+export class UnknownShopError extends Error {
+  constructor(readonly shop: string) {
+    super(`No shop ${shop} in the Shopify sandbox`);
+  }
+}
+
+/**
+ * The sandbox's state and the merchant's actions on it (install, uninstall, compliance requests), shared by the
+ * HTTP surfaces: the token endpoint, Admin GraphQL, the admin page and the control API.
+ */
+export class SandboxCore {
+  readonly store = new ShopifyStore();
+  readonly stats = new StatsCounter();
+  readonly tokens: TokenRegistry;
+  readonly bucket: LeakyBucket;
+  readonly webhooks: WebhookDispatcher;
+  readonly appOrigin: string;
+
+  constructor(
+    readonly settings: SandboxSettings,
+    readonly appConfig: AppConfig,
+    seed: SeedKind,
+  ) {
+    seedStore(this.store, seed);
+    this.appOrigin = new URL(settings.appUrl).origin;
+    this.tokens = new TokenRegistry({
+      accessTokenLifetimeSeconds: settings.accessTokenLifetimeSeconds,
+      refreshTokenLifetimeSeconds: settings.refreshTokenLifetimeSeconds,
+    });
+    this.bucket = new LeakyBucket({ bucketSize: settings.bucketSize, restoreRatePerSecond: settings.restoreRatePerSecond });
+    this.webhooks = new WebhookDispatcher({ appUrl: settings.appUrl, apiSecret: settings.apiSecret, config: appConfig, stats: this.stats });
+  }
+
+  shop(domain: string): ShopRecord {
+    const shop = this.store.shop(domain);
+    if (!shop) throw new UnknownShopError(domain);
+    return shop;
+  }
+
+  /** Managed installation: the merchant opened the app, Shopify grants the toml's scopes. No webhook is sent. */
+  install(domain: string): ShopRecord {
+    const shop = this.shop(domain);
+    shop.installed = true;
+    shop.scopes = [...this.appConfig.scopes];
+    return shop;
+  }
+
+  /** Revokes every token of the shop, then tells the app with app/uninstalled, as Shopify does. */
+  async uninstall(domain: string): Promise<WebhookDelivery[]> {
+    const shop = this.shop(domain);
+    this.tokens.revokeShop(domain);
+    const wasInstalled = shop.installed;
+    shop.installed = false;
+    return wasInstalled ? this.deliver(domain, "app/uninstalled") : [];
+  }
+
+  /** A session token (App Bridge's ID token) for a user of the shop, signed with the app's secret. */
+  sessionToken(domain: string, userId = SHOP_OWNER_USER_ID): string {
+    this.shop(domain);
+    this.stats.count(domain, "sessionTokens");
+    return signSessionToken({ shop: domain, userId, apiKey: this.settings.apiKey, apiSecret: this.settings.apiSecret });
+  }
+
+  /** Delivers an event of the shop to the app's subscriptions of the topic, with the given or the default payload. */
+  async deliver(domain: string, topic: string, payload?: unknown, options?: PayloadOptions): Promise<WebhookDelivery[]> {
+    const shop = this.shop(domain);
+    return this.webhooks.deliverEvent(domain, topic, payload ?? defaultPayload(shop, topic, options));
+  }
+
+  configure(settings: Partial<RuntimeSettings>): RuntimeSettings {
+    const { accessTokenLifetimeSeconds, refreshTokenLifetimeSeconds, restoreRatePerSecond, bucketSize } = settings;
+    this.tokens.setLifetimes({
+      ...(accessTokenLifetimeSeconds !== undefined && { accessTokenLifetimeSeconds }),
+      ...(refreshTokenLifetimeSeconds !== undefined && { refreshTokenLifetimeSeconds }),
+    });
+    this.bucket.configure({ ...(restoreRatePerSecond !== undefined && { restoreRatePerSecond }), ...(bucketSize !== undefined && { bucketSize }) });
+    return { ...this.tokens.getLifetimes(), ...this.bucket.getSettings() };
+  }
+
+  /** The user record Shopify puts in an online token's associated_user. */
+  associatedUser(shop: ShopRecord, userId: string) {
+    const [firstName = "", lastName = ""] = shop.shopOwnerName.split(" ");
+    const isOwner = userId === SHOP_OWNER_USER_ID;
+    return {
+      id: Number(userId),
+      first_name: isOwner ? firstName : "Staff",
+      last_name: isOwner ? lastName : `Member ${userId}`,
+      email: isOwner ? shop.email : `staff-${userId}@${shop.domain.replace(/\.myshopify\.com$/, "")}.example`,
+      account_owner: isOwner,
+      locale: "en",
+      collaborator: false,
+      email_verified: true,
+    };
+  }
+
+  close(): void {
+    this.webhooks.close();
+  }
+}

@@ -1,0 +1,183 @@
+import express, { type Response } from "express";
+import {
+  executeSync,
+  getNamedType,
+  getOperationAST,
+  getVariableValues,
+  GraphQLError,
+  isLeafType,
+  Kind,
+  parse,
+  validate,
+  type DocumentNode,
+  type FragmentDefinitionNode,
+  type GraphQLFieldResolver,
+  type GraphQLOutputType,
+} from "graphql";
+import { ADMIN_API_VERSION, loadAdminSchema } from "./admin-schema";
+import type { SandboxCore } from "./core";
+import { CONNECTION_COST, isConnectionType, MAX_SINGLE_QUERY_COST, MUTATION_COST, requestedQueryCost } from "./cost";
+import { shopifyValidationErrors } from "./graphql-errors";
+import { createQueryRoot, notImplemented, type ResolverContext, type View, type ViewField } from "./resolvers";
+
+/**
+ * Admin GraphQL, POST https://{shop}/admin/api/2026-10/graphql.json: checks the access token, validates against
+ * Shopify's real schema, charges the query's cost to the shop's leaky bucket, executes against the store and
+ * answers with `extensions.cost`, as Shopify does.
+ */
+
+const INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)";
+// Public apps created from 2026-04-01 must use expiring offline tokens; Shopify refuses non-expiring ones with this
+// message (as reported by apps that hit it; the body shape is assumed to be that of the 401 above).
+const NON_EXPIRING_REFUSED = "Non-expiring access tokens are no longer accepted for the Admin API. Start using expiring offline tokens.";
+const RATE_LIMITS_DOCS = "https://shopify.dev/api/usage/rate-limits";
+
+interface GraphqlRequest {
+  query: string;
+  variables: Record<string, unknown>;
+  operationName: string | undefined;
+}
+
+function readRequest(body: unknown): GraphqlRequest | undefined {
+  if (typeof body === "string") return body.trim() ? { query: body, variables: {}, operationName: undefined } : undefined;
+  if (typeof body !== "object" || body === null) return undefined;
+  const { query, variables, operationName } = body as Record<string, unknown>;
+  if (typeof query !== "string" || !query.trim()) return undefined;
+  return {
+    query,
+    variables: typeof variables === "object" && variables !== null ? (variables as Record<string, unknown>) : {},
+    operationName: typeof operationName === "string" ? operationName : undefined,
+  };
+}
+
+/** Cost of what execution really returned: 2 per connection, 1 per object (edges and page info are free). */
+function returnedCost(type: GraphQLOutputType, result: unknown): number {
+  const named = getNamedType(type);
+  if (result == null || isLeafType(named) || named.name === "PageInfo" || named.name.endsWith("Edge")) return 0;
+  if (isConnectionType(named)) return CONNECTION_COST;
+  return Array.isArray(result) ? result.filter((item) => item != null).length : 1;
+}
+
+function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionNode> {
+  return Object.fromEntries(
+    document.definitions.flatMap((definition) => (definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition]] : [])),
+  );
+}
+
+export function adminGraphql(core: SandboxCore): express.Router {
+  const router = express.Router();
+  router.post(
+    "/store/:shop/admin/api/:version/graphql.json",
+    express.json({ limit: "1mb" }),
+    express.text({ type: "application/graphql", limit: "1mb" }),
+    (request, response) => {
+      const domain = request.params.shop!;
+      const shop = core.store.shop(domain);
+      if (!shop) {
+        response.status(404).json({ errors: "Not Found" });
+        return;
+      }
+      if (request.params.version !== ADMIN_API_VERSION) {
+        response.status(404).json({ errors: `The Tillbridge Shopify sandbox serves Admin API ${ADMIN_API_VERSION} only` });
+        return;
+      }
+      response.setHeader("X-Shopify-API-Version", ADMIN_API_VERSION);
+      const token = core.tokens.liveAccessToken(request.get("X-Shopify-Access-Token") ?? "");
+      if (!token || token.shop !== domain) {
+        core.stats.count(domain, "graphqlUnauthorized");
+        response.status(401).json({ errors: INVALID_TOKEN });
+        return;
+      }
+      if (token.kind === "offline") {
+        core.stats.count(domain, "graphqlUnauthorized");
+        response.status(403).json({ errors: NON_EXPIRING_REFUSED });
+        return;
+      }
+      core.stats.count(domain, "graphql");
+      const graphqlRequest = readRequest(request.body);
+      if (!graphqlRequest) {
+        response.status(400).json({ errors: { query: "Required parameter missing or invalid" } });
+        return;
+      }
+      run(core, { store: core.store, shop, searchWarnings: [] }, graphqlRequest, response);
+    },
+  );
+  return router;
+}
+
+function run(core: SandboxCore, context: ResolverContext, request: GraphqlRequest, response: Response): void {
+  const schema = loadAdminSchema();
+  const domain = context.shop.domain;
+  let document: DocumentNode;
+  try {
+    document = parse(request.query);
+  } catch (error) {
+    response.json({ errors: [(error as GraphQLError).toJSON()] });
+    return;
+  }
+  const validationErrors = validate(schema, document);
+  if (validationErrors.length > 0) {
+    response.json({ errors: shopifyValidationErrors(document, validationErrors) });
+    return;
+  }
+  const operation = getOperationAST(document, request.operationName);
+  const variables = operation && getVariableValues(schema, operation.variableDefinitions ?? [], request.variables);
+  if (!operation || !variables || variables.errors) {
+    // Execution reports the missing operation or the invalid variables in GraphQL's own words.
+    const result = executeSync({ schema, document, variableValues: request.variables, operationName: request.operationName });
+    response.json({ errors: result.errors?.map((error) => error.toJSON()) });
+    return;
+  }
+
+  const requested = requestedQueryCost(schema, operation, fragmentsOf(document), variables.coerced);
+  const refused = (error: object) => ({
+    errors: [error],
+    extensions: { cost: { requestedQueryCost: requested, actualQueryCost: null, throttleStatus: core.bucket.status(domain) } },
+  });
+  if (requested > MAX_SINGLE_QUERY_COST) {
+    response.json(
+      refused({
+        message: `Query cost is ${requested}, which exceeds the single query max cost limit (${MAX_SINGLE_QUERY_COST}).`,
+        extensions: { code: "MAX_COST_EXCEEDED", cost: requested, maxCost: MAX_SINGLE_QUERY_COST, documentation: RATE_LIMITS_DOCS },
+      }),
+    );
+    return;
+  }
+  if (!core.bucket.take(domain, requested)) {
+    core.stats.count(domain, "graphqlThrottled");
+    response.json(refused({ message: "Throttled", extensions: { code: "THROTTLED", documentation: RATE_LIMITS_DOCS } }));
+    return;
+  }
+
+  let actual = 0;
+  const mutationType = schema.getMutationType();
+  const fieldResolver: GraphQLFieldResolver<View, ResolverContext> = (source, args, resolverContext, info) => {
+    if (info.parentType === mutationType) {
+      actual += MUTATION_COST;
+      throw notImplemented(`The mutation ${info.fieldName}`);
+    }
+    if (!(info.fieldName in source)) throw notImplemented(`${info.parentType.name}.${info.fieldName}`);
+    const value = source[info.fieldName];
+    const result = typeof value === "function" ? (value as ViewField)(args, resolverContext, info) : value;
+    actual += returnedCost(info.returnType, result);
+    return result;
+  };
+  const result = executeSync({
+    schema,
+    document,
+    rootValue: operation.operation === "query" ? createQueryRoot(context) : {},
+    contextValue: context,
+    variableValues: request.variables,
+    operationName: request.operationName,
+    fieldResolver,
+  });
+  core.bucket.refund(domain, Math.max(0, requested - actual));
+  response.json({
+    ...(result.errors && { errors: result.errors.map((error) => error.toJSON()) }),
+    data: result.data ?? null,
+    extensions: {
+      cost: { requestedQueryCost: requested, actualQueryCost: actual, throttleStatus: core.bucket.status(domain) },
+      ...(context.searchWarnings.length > 0 && { search: context.searchWarnings }),
+    },
+  });
+}

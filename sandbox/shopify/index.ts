@@ -1,0 +1,161 @@
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { adminPages } from "./admin-page";
+import { readAppConfig } from "./app-config";
+import { browserScript } from "./browser-scripts";
+import { SandboxCore, type RuntimeSettings } from "./core";
+import { adminGraphql } from "./graphql";
+import { asyncHandler } from "./http";
+import { controlApi } from "./control-api";
+import { tokenEndpoint } from "./oauth";
+import { DEMO_SHOP, type SeedKind } from "./seed";
+import type { SandboxStats } from "./stats";
+import type { ShopifyStore } from "./store";
+import type { WebhookDelivery } from "./webhooks";
+
+export { ADMIN_API_VERSION, loadAdminSchema } from "./admin-schema";
+export { SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET } from "./credentials";
+export { DEMO_SHOP } from "./seed";
+export type { SandboxStats } from "./stats";
+export type { WebhookDelivery } from "./webhooks";
+
+/**
+ * A local Shopify for Tillbridge: the token endpoint, Admin GraphQL on Shopify's real schema, webhooks, an admin
+ * page that embeds the app, and an App Bridge stand-in. The app reaches it by rewriting the library's
+ * `https://<shop>.myshopify.com/<path>` requests to `<url>/store/<shop>/<path>`. See sandbox/shopify/README.md.
+ */
+
+export interface ShopifySandboxOptions {
+  /** 0 = pick a free port. */
+  port: number;
+  /** The Tillbridge app's base URL, e.g. http://localhost:3000 (iframe src and webhook target). */
+  appUrl: string;
+  /** The app's client id. */
+  apiKey: string;
+  /** The app's client secret: signs session tokens and webhooks, checked on token requests. */
+  apiSecret: string;
+  /** Default path.resolve("shopify.app.toml"): access scopes and webhook subscriptions. */
+  appTomlPath?: string;
+  /** Default 3600 (Shopify's expiring offline tokens). */
+  accessTokenLifetimeSeconds?: number;
+  /** Default 90 days. */
+  refreshTokenLifetimeSeconds?: number;
+  /** Query cost bucket restore rate per second; default 100 (Standard plan). */
+  restoreRatePerSecond?: number;
+  /** Query cost bucket size; default 2000. */
+  bucketSize?: number;
+  /** "demo" (default): the demo shop with locations, products, stock and customers; "empty": a bare shop. */
+  seed?: SeedKind;
+}
+
+export interface ShopifySandbox {
+  /** Base URL, e.g. http://localhost:3100. */
+  url: string;
+  /** The shops and their data, for tests to read or change. */
+  store: ShopifyStore;
+  stats(): SandboxStats;
+  resetStats(): void;
+  /** Webhook deliveries, newest first (the last 200). */
+  deliveries(): WebhookDelivery[];
+  /** A session token as App Bridge would give the app (user 1001, the shop owner, by default). */
+  sessionToken(shop?: string, userId?: string): string;
+  install(shop?: string): void;
+  /** Revokes the shop's tokens and delivers app/uninstalled. */
+  uninstall(shop?: string): Promise<WebhookDelivery[]>;
+  /** Delivers an event to the app's subscriptions of the topic; the default payload when none is given. */
+  deliverWebhook(shop: string, topic: string, payload?: unknown): Promise<WebhookDelivery[]>;
+  /** Makes the shop's access tokens expire now (their refresh tokens stay valid). */
+  expireAccessTokens(shop?: string): number;
+  configure(settings: Partial<RuntimeSettings>): void;
+  close(): Promise<void>;
+}
+
+const NINETY_DAYS = 90 * 24 * 3600;
+
+function errorHandler(error: unknown, _request: Request, response: Response, next: NextFunction): void {
+  if (response.headersSent) {
+    next(error);
+    return;
+  }
+  const parseFailed = (error as { type?: string }).type === "entity.parse.failed";
+  if (parseFailed) {
+    response.status(400).json({ errors: "The request body is not valid JSON" });
+    return;
+  }
+  console.error("Shopify sandbox: unexpected error", error);
+  response.status(500).json({ errors: `Internal error in the Tillbridge Shopify sandbox: ${(error as Error).message}` });
+}
+
+function createApp(core: SandboxCore): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use((_request, response, next) => {
+    response.setHeader("X-Request-Id", crypto.randomUUID());
+    next();
+  });
+  app.use(tokenEndpoint(core));
+  app.use(adminGraphql(core));
+  app.use(controlApi(core));
+  app.use(adminPages(core));
+  app.get(
+    "/app-bridge.js",
+    asyncHandler(async (_request, response) => {
+      response.setHeader("Cache-Control", "no-cache");
+      response.type("application/javascript").send(await browserScript("app-bridge"));
+    }),
+  );
+  app.get("/favicon.ico", (_request, response) => {
+    response.status(204).end();
+  });
+  app.use((request, response) => {
+    response.status(404).json({ errors: `Not Found: ${request.method} ${request.path} is not part of the Tillbridge Shopify sandbox` });
+  });
+  app.use(errorHandler);
+  return app;
+}
+
+export async function startShopifySandbox(options: ShopifySandboxOptions): Promise<ShopifySandbox> {
+  const appConfig = readAppConfig(options.appTomlPath ?? path.resolve("shopify.app.toml"));
+  const core = new SandboxCore(
+    {
+      appUrl: options.appUrl,
+      apiKey: options.apiKey,
+      apiSecret: options.apiSecret,
+      accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3600,
+      refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds ?? NINETY_DAYS,
+      restoreRatePerSecond: options.restoreRatePerSecond ?? 100,
+      bucketSize: options.bucketSize ?? 2000,
+    },
+    appConfig,
+    options.seed ?? "demo",
+  );
+  const server = createApp(core).listen(options.port, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  // The app addresses the sandbox as localhost; it listens on the IPv4 loopback only, which localhost reaches.
+  const url = `http://localhost:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    store: core.store,
+    stats: () => core.stats.snapshot(),
+    resetStats: () => core.stats.reset(),
+    deliveries: () => core.webhooks.deliveries(),
+    sessionToken: (shop = DEMO_SHOP, userId) => core.sessionToken(shop, userId),
+    install: (shop = DEMO_SHOP) => void core.install(shop),
+    uninstall: (shop = DEMO_SHOP) => core.uninstall(shop),
+    deliverWebhook: (shop, topic, payload) => core.deliver(shop, topic, payload),
+    expireAccessTokens: (shop = DEMO_SHOP) => core.tokens.expireAccessTokens(shop),
+    configure: (settings) => void core.configure(settings),
+    close: async () => {
+      core.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/** Calls the sandbox has answered, by endpoint and kind, in total and per shop, so tests can assert on them. */
+export interface SandboxCounts {
+  tokenExchange: number;
+  tokenRefresh: number;
+  /** Token endpoint calls answered with an error (bad client credentials, subject token or refresh token). */
+  tokenRejected: number;
+  graphql: number;
+  graphqlThrottled: number;
+  graphqlUnauthorized: number;
+  sessionTokens: number;
+  webhooksDelivered: number;
+  webhooksFailed: number;
+}
+
+export interface SandboxStats extends SandboxCounts {
+  byShop: Record<string, SandboxCounts>;
+}
+
+function zeroCounts(): SandboxCounts {
+  return {
+    tokenExchange: 0,
+    tokenRefresh: 0,
+    tokenRejected: 0,
+    graphql: 0,
+    graphqlThrottled: 0,
+    graphqlUnauthorized: 0,
+    sessionTokens: 0,
+    webhooksDelivered: 0,
+    webhooksFailed: 0,
+  };
+}
+
+export class StatsCounter {
+  private total = zeroCounts();
+  private byShop = new Map<string, SandboxCounts>();
+
+  count(shop: string, kind: keyof SandboxCounts): void {
+    this.total[kind]++;
+    let counts = this.byShop.get(shop);
+    if (!counts) this.byShop.set(shop, (counts = zeroCounts()));
+    counts[kind]++;
+  }
+
+  snapshot(): SandboxStats {
+    return {
+      ...this.total,
+      byShop: Object.fromEntries([...this.byShop].map(([shop, counts]) => [shop, { ...counts }])),
+    };
+  }
+
+  reset(): void {
+    this.total = zeroCounts();
+    this.byShop.clear();
+  }
+}

@@ -1,0 +1,144 @@
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { chromium, type Browser, type Frame, type Page } from "@playwright/test";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifySessionToken } from "../../sandbox/shopify/session-token";
+import { DEMO_SHOP, SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET, startShopifySandbox, type ShopifySandbox } from "../../sandbox/shopify/index";
+
+/**
+ * The sandbox admin page and the App Bridge stand-in in a real browser (the system Chromium, as the e2e tests use),
+ * around a minimal embedded "app" that behaves like @shopify/shopify-app-remix: it bounces document requests
+ * without an id_token, follows `shopify:navigate` like the Remix AppProvider (except on /app/static pages), and
+ * reports the Authorization header its fetch requests carry.
+ */
+
+const CHROMIUM = "/usr/bin/chromium";
+
+let sandbox: ShopifySandbox;
+let app: http.Server;
+let appUrl: string;
+let tomlDir: string;
+let browser: Browser;
+
+function appPage(pathname: string): string {
+  return `<!doctype html><html><head>
+<script src="${sandbox.url}/app-bridge.js" data-api-key="${SANDBOX_SHOPIFY_API_KEY}"></script></head><body>
+<ui-nav-menu><a href="/app" rel="home">Overview</a><a href="/app/connections">Connections</a></ui-nav-menu>
+<ui-title-bar title="Overview"></ui-title-bar>
+<h1 id="path">${pathname}</h1><pre id="authorization"></pre>
+<script>
+  if (!location.pathname.startsWith("/app/static")) {
+    addEventListener("shopify:navigate", (event) => {
+      history.pushState(null, "", event.target.getAttribute("href"));
+      document.getElementById("path").textContent = location.pathname;
+    });
+  }
+  fetch("/api/whoami").then((response) => response.json()).then((body) => {
+    document.getElementById("authorization").textContent = body.authorization;
+  });
+</script></body></html>`;
+}
+
+function startApp(): Promise<http.Server> {
+  const server = http.createServer((request, response) => {
+    const url = new URL(request.url ?? "/", appUrl);
+    if (url.pathname === "/api/whoami") {
+      response.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ authorization: request.headers.authorization ?? null }));
+    } else if (url.pathname === "/auth/session-token") {
+      // The library's bounce page: App Bridge alone.
+      response.writeHead(200, { "Content-Type": "text/html" }).end(`<script data-api-key="${SANDBOX_SHOPIFY_API_KEY}" src="${sandbox.url}/app-bridge.js"></script>`);
+    } else if (!url.searchParams.has("id_token")) {
+      // A document request without a session token goes to the bounce page, as authenticate.admin does.
+      const reload = new URL(url);
+      const bounce = new URL("/auth/session-token", appUrl);
+      url.searchParams.forEach((value, name) => bounce.searchParams.set(name, value));
+      bounce.searchParams.set("shopify-reload", reload.href);
+      response.writeHead(302, { Location: bounce.href }).end();
+    } else {
+      response.writeHead(200, { "Content-Type": "text/html" }).end(appPage(url.pathname));
+    }
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+function appFrame(page: Page): Frame {
+  const frame = page.frames().find((candidate) => candidate.url().startsWith(appUrl));
+  if (!frame) throw new Error("the app's iframe is not loaded");
+  return frame;
+}
+
+async function expectAuthorizedFetch(page: Page): Promise<void> {
+  await expect.poll(async () => appFrame(page).textContent("#authorization"), { timeout: 10_000 }).toMatch(/^Bearer /);
+  const token = (await appFrame(page).textContent("#authorization"))!.slice("Bearer ".length);
+  const verified = verifySessionToken(token, { apiKey: SANDBOX_SHOPIFY_API_KEY, apiSecret: SANDBOX_SHOPIFY_API_SECRET });
+  expect(verified).toMatchObject({ ok: true, claims: { dest: `https://${DEMO_SHOP}`, sub: "1001" } });
+}
+
+describe.skipIf(!fs.existsSync(CHROMIUM))("Shopify sandbox admin page with the App Bridge stand-in, in Chromium", () => {
+  beforeAll(async () => {
+    app = await startApp();
+    appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    tomlDir = fs.mkdtempSync(path.join(os.tmpdir(), "shopify-sandbox-browser-"));
+    fs.writeFileSync(path.join(tomlDir, "shopify.app.toml"), '[access_scopes]\nscopes = "read_products"\n');
+    sandbox = await startShopifySandbox({
+      port: 0,
+      appUrl,
+      apiKey: SANDBOX_SHOPIFY_API_KEY,
+      apiSecret: SANDBOX_SHOPIFY_API_SECRET,
+      appTomlPath: path.join(tomlDir, "shopify.app.toml"),
+    });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu", "--no-first-run"] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await sandbox?.close();
+    await new Promise((resolve) => app?.close(resolve));
+    fs.rmSync(tomlDir, { recursive: true, force: true });
+  });
+
+  it("installs on open, embeds the app, shows its menu and title, and navigates it", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${sandbox.url}/store/${DEMO_SHOP}/admin`);
+    await page.getByRole("button", { name: "Open Tillbridge" }).first().click();
+
+    await expectAuthorizedFetch(page);
+    expect(sandbox.store.shop(DEMO_SHOP)?.installed).toBe(true);
+    await expect.poll(() => page.textContent("#app-title")).toBe("Overview");
+    const connections = page.locator("#app-nav a", { hasText: "Connections" });
+    await connections.waitFor();
+
+    await connections.click();
+
+    await expect.poll(() => appFrame(page).textContent("#path")).toBe("/app/connections");
+    await expect.poll(() => connections.getAttribute("class")).toBe("active");
+    await page.close();
+  });
+
+  it("gives the app toasts and fresh session tokens, and falls back to a full load with a bounce", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${sandbox.url}/store/${DEMO_SHOP}/admin?path=/app/static/start`);
+    await expectAuthorizedFetch(page);
+
+    const token = await appFrame(page).evaluate(async () => {
+      const global = (window as unknown as { shopify: { idToken(): Promise<string>; toast: { show(message: string): string } } }).shopify;
+      global.toast.show("Saved");
+      return global.idToken();
+    });
+    expect(verifySessionToken(token, { apiKey: SANDBOX_SHOPIFY_API_KEY, apiSecret: SANDBOX_SHOPIFY_API_SECRET }).ok).toBe(true);
+    await expect.poll(() => appFrame(page).textContent("[role=status]")).toBe("Saved");
+
+    // This page does not follow shopify:navigate: the stand-in loads the page, the app bounces for a token.
+    await page.locator("#app-nav a", { hasText: "Connections" }).click();
+
+    await expect.poll(() => new URL(appFrame(page).url()).pathname, { timeout: 10_000 }).toBe("/app/connections");
+    const landed = new URL(appFrame(page).url());
+    expect(landed.searchParams.get("shop")).toBe(DEMO_SHOP);
+    expect(landed.searchParams.get("id_token")).toMatch(/^ey/);
+    await expectAuthorizedFetch(page);
+    await page.close();
+  });
+});
