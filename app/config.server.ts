@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET } from "../sandbox/shopify/credentials";
 
 /**
  * The one place that reads the environment. Every variable is documented in .env.example.
@@ -37,6 +38,12 @@ const environmentSchema = z
     MIGRATE_ON_START: z.preprocess(emptyAsUndefined, booleanFlag.optional()),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(25),
+    SHOPIFY_API_KEY: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+    SHOPIFY_API_SECRET: z.preprocess(emptyAsUndefined, z.string().min(8, "must be the app's client secret").optional()),
+    SHOPIFY_APP_URL: z.preprocess(emptyAsUndefined, z.url({ error: "must be an absolute http(s) URL" }).optional()),
+    SCOPES: z.preprocess(emptyAsUndefined, z.string().optional()),
+    SANDBOX_PORT: z.coerce.number().int().min(1).max(65535).default(3100),
+    SANDBOX_URL: z.preprocess(emptyAsUndefined, z.url({ error: "must be an absolute http(s) URL" }).optional()),
   });
 
 export type DatabaseConfig =
@@ -61,6 +68,28 @@ export interface AppConfig {
   /** Whether starting a process applies pending migrations first. */
   migrateOnStart: boolean;
   shutdownTimeoutMs: number;
+  shopify: ShopifyConfig;
+  /** Which vendors run against the sandbox instead of the real service. */
+  sandboxed: { shopify: boolean };
+  sandbox: SandboxConfig;
+}
+
+export interface ShopifyConfig {
+  apiKey: string;
+  apiSecret: string;
+  appUrl: string;
+  /** Empty means "as declared in shopify.app.toml" (Shopify-managed install). */
+  scopes: string[];
+}
+
+/**
+ * The local vendor emulators. Used whenever a vendor has no real credentials configured; `url` is where the
+ * app reaches them, and `startInProcess` says whether the web process runs them itself (no SANDBOX_URL given).
+ */
+export interface SandboxConfig {
+  url: string;
+  port: number;
+  startInProcess: boolean;
 }
 
 export class ConfigError extends Error {
@@ -74,12 +103,19 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}. See .env.example.`);
   }
   const parsed = result.data;
+  if (Boolean(parsed.SHOPIFY_API_KEY) !== Boolean(parsed.SHOPIFY_API_SECRET)) {
+    throw new ConfigError(
+      "Invalid configuration: SHOPIFY_API_KEY and SHOPIFY_API_SECRET must be set together (or neither, to use the Shopify sandbox). See .env.example.",
+    );
+  }
   const dataDir = path.resolve(parsed.TILLBRIDGE_DATA_DIR);
+  const appUrl = (parsed.APP_URL ?? parsed.SHOPIFY_APP_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/$/, "");
+  const sandboxUrl = (parsed.SANDBOX_URL ?? `http://localhost:${parsed.SANDBOX_PORT}`).replace(/\/$/, "");
   const embedded = parsed.DATABASE_URL === undefined;
   return {
     nodeEnv: parsed.NODE_ENV,
     port: parsed.PORT,
-    appUrl: (parsed.APP_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/$/, ""),
+    appUrl,
     dataDir,
     database: embedded
       ? { kind: "pglite", dataDir: path.join(dataDir, "pglite") }
@@ -89,6 +125,14 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     runWorkersInWeb: embedded ? true : (parsed.RUN_WORKERS_IN_WEB ?? false),
     migrateOnStart: parsed.MIGRATE_ON_START ?? embedded,
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    shopify: {
+      apiKey: parsed.SHOPIFY_API_KEY ?? SANDBOX_SHOPIFY_API_KEY,
+      apiSecret: parsed.SHOPIFY_API_SECRET ?? SANDBOX_SHOPIFY_API_SECRET,
+      appUrl: (parsed.SHOPIFY_APP_URL ?? appUrl).replace(/\/$/, ""),
+      scopes: (parsed.SCOPES ?? "").split(",").map((scope) => scope.trim()).filter(Boolean),
+    },
+    sandboxed: { shopify: !parsed.SHOPIFY_API_KEY },
+    sandbox: { url: sandboxUrl, port: parsed.SANDBOX_PORT, startInProcess: !parsed.SANDBOX_URL },
   };
 }
 

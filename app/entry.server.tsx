@@ -1,9 +1,10 @@
 import { PassThrough } from "node:stream";
-import type { AppLoadContext, EntryContext } from "@remix-run/node";
+import type { ActionFunctionArgs, AppLoadContext, EntryContext, LoaderFunctionArgs } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
+import { addEmbeddedDocumentHeaders } from "~/integrations/shopify/document-headers.server";
 import { logger } from "~/observability/logger.server";
 
 // The server entry (server/main.ts) reaches the process runtime through these re-exports, so the web server,
@@ -14,6 +15,12 @@ export { logger, withLogContext } from "~/observability/logger.server";
 
 const ABORT_DELAY_MS = 5_000;
 
+/** Errors in loaders and actions: logged once, with the request's context; aborted requests are not errors. */
+export function handleError(error: unknown, { request }: LoaderFunctionArgs | ActionFunctionArgs) {
+  if (request.signal.aborted) return;
+  logger.error({ err: error, method: request.method, path: new URL(request.url).pathname }, "unhandled error in a route");
+}
+
 export default function handleRequest(
   request: Request,
   responseStatusCode: number,
@@ -21,6 +28,7 @@ export default function handleRequest(
   remixContext: EntryContext,
   _loadContext: AppLoadContext,
 ) {
+  addEmbeddedDocumentHeaders(request, responseHeaders);
   // Bots and crawlers get the whole document at once; people get it streamed as soon as the shell is ready.
   const readyEvent = isbot(request.headers.get("user-agent") ?? "") ? "onAllReady" : "onShellReady";
   return new Promise<Response>((resolve, reject) => {

@@ -19,6 +19,8 @@ interface RuntimeState {
   config: AppConfig;
   database: Database;
   queue: JobQueue;
+  /** Vendor sandboxes this process runs (sandbox mode, web role, no external SANDBOX_URL). */
+  sandboxes: { close(): Promise<void> }[];
   roles: ProcessRole[];
   draining: boolean;
 }
@@ -40,7 +42,8 @@ export async function startRuntime(roles: ProcessRole[]): Promise<RuntimeState> 
     }
     const runWorkers = roles.includes("worker") || config.runWorkersInWeb;
     const queue = await startJobQueue(database, { definitions: jobDefinitions, runWorkers });
-    const state: RuntimeState = { config, database, queue, roles, draining: false };
+    const sandboxes = roles.includes("web") ? await startSandboxes(config) : [];
+    const state: RuntimeState = { config, database, queue, sandboxes, roles, draining: false };
     holder.__tillbridgeRuntime = state;
     logger.info({ roles, database: database.kind, workers: runWorkers }, "runtime started");
     return state;
@@ -50,6 +53,24 @@ export async function startRuntime(roles: ProcessRole[]): Promise<RuntimeState> 
   } finally {
     holder.__tillbridgeRuntimeStarting = undefined;
   }
+}
+
+/**
+ * With no Shopify credentials the app talks to the Shopify sandbox; the web process runs it unless SANDBOX_URL
+ * points at one running elsewhere (npm run sandbox). Loaded lazily: production with real credentials never
+ * loads the sandbox code.
+ */
+async function startSandboxes(config: AppConfig): Promise<RuntimeState["sandboxes"]> {
+  if (!config.sandboxed.shopify || !config.sandbox.startInProcess) return [];
+  const { startShopifySandbox } = await import("../sandbox/shopify/index");
+  const sandbox = await startShopifySandbox({
+    port: config.sandbox.port,
+    appUrl: config.appUrl,
+    apiKey: config.shopify.apiKey,
+    apiSecret: config.shopify.apiSecret,
+  });
+  logger.info({ url: sandbox.url }, "Shopify sandbox started (no Shopify credentials configured)");
+  return [sandbox];
 }
 
 export function getRuntime(): RuntimeState {
@@ -71,6 +92,7 @@ export async function stopRuntime(): Promise<void> {
   const state = holder.__tillbridgeRuntime;
   if (!state) return;
   state.draining = true;
+  for (const sandbox of state.sandboxes) await sandbox.close();
   await state.queue.stop({ timeoutMs: state.config.shutdownTimeoutMs });
   await closeDatabase();
   holder.__tillbridgeRuntime = undefined;

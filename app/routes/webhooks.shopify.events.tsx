@@ -1,0 +1,26 @@
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { db } from "~/db.server";
+import { Prisma } from "~/generated/prisma/client";
+import { findTenantIdByShop } from "~/models/tenants.server";
+import { authenticate } from "~/shopify.server";
+import { recordWebhookEvent } from "~/webhooks/inbox.server";
+
+/**
+ * Order, refund, product and inventory topics (declared in shopify.app.toml) land here: verified, stored in the
+ * inbox, acknowledged. Their processing belongs to the sync engine, which reads the inbox.
+ */
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { shop, topic, webhookId, payload } = await authenticate.webhook(request);
+  await db().$transaction(async (tx) => {
+    const tenantId = await findTenantIdByShop(tx, shop);
+    await recordWebhookEvent(tx, {
+      provider: "SHOPIFY",
+      externalEventId: webhookId,
+      topic,
+      accountRef: shop,
+      tenantId,
+      payload: (payload ?? Prisma.JsonNull) as Prisma.InputJsonValue,
+    });
+  });
+  return new Response(null, { status: 200 });
+};

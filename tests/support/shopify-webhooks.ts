@@ -1,0 +1,27 @@
+import { createHmac, randomUUID } from "node:crypto";
+
+/** A webhook request as Shopify sends it: raw JSON body, base64 HMAC-SHA256 with the app secret, X-Shopify-* headers. */
+export function shopifyWebhookRequest(options: {
+  path: string;
+  topic: string;
+  shop: string;
+  payload: unknown;
+  secret: string;
+  webhookId?: string;
+  hmac?: string;
+  omitHeaders?: string[];
+}): Request {
+  const body = JSON.stringify(options.payload);
+  const headers: Record<string, string> = {
+    "Content-Type": "application/json",
+    "X-Shopify-Topic": options.topic,
+    "X-Shopify-Hmac-Sha256": options.hmac ?? createHmac("sha256", options.secret).update(body).digest("base64"),
+    "X-Shopify-Shop-Domain": options.shop,
+    "X-Shopify-API-Version": "2026-10",
+    "X-Shopify-Webhook-Id": options.webhookId ?? randomUUID(),
+    "X-Shopify-Event-Id": randomUUID(),
+    "X-Shopify-Triggered-At": new Date().toISOString(),
+  };
+  for (const name of options.omitHeaders ?? []) delete headers[name];
+  return new Request(`http://localhost:3000${options.path}`, { method: "POST", headers, body });
+}
