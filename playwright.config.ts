@@ -8,7 +8,9 @@ import { defineConfig } from "@playwright/test";
 // `npm run test:e2e` does first) served by the real production entry.
 
 const port = Number(process.env.E2E_PORT ?? 3210);
-const baseURL = `http://127.0.0.1:${port}`;
+// localhost for the app and the sandbox alike: the sandbox's admin page frames the app, and Chromium denies
+// storage to a cross-site frame (127.0.0.1 and localhost are different sites).
+const baseURL = `http://localhost:${port}`;
 
 // A fresh data directory per run. Playwright loads this file in the runner and
 // again in each worker; the runner creates the directory and passes it on via
@@ -51,6 +53,8 @@ export default defineConfig({
         "--no-first-run",
       ],
     },
+    // A regular browser's user agent: the Shopify library answers bots (HeadlessChrome) with 410 Gone.
+    userAgent: "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
   },
@@ -61,6 +65,11 @@ export default defineConfig({
       PORT: String(port),
       NODE_ENV: "production",
       TILLBRIDGE_DATA_DIR: dataDir,
+      APP_URL: baseURL,
+      SANDBOX_PORT: String(port + 1),
+      SANDBOX_URL: "",
+      SHOPIFY_API_KEY: "",
+      SHOPIFY_API_SECRET: "",
     },
     // Never test whatever happens to be listening on the port.
     reuseExistingServer: false,

@@ -1,11 +1,12 @@
 import { renderToString } from "react-dom/server";
 import { describe, expect, it } from "vitest";
 
-import Index, { meta } from "./_index";
+import { LandingPage } from "~/components/LandingPage";
+import { meta } from "./_index";
 
 // Rendered inside each test, so the unit setup's console.error guard sees React warnings.
 function render() {
-  const html = renderToString(<Index />);
+  const html = renderToString(<LandingPage demoAdminUrl="http://localhost:3100/store/tillbridge-demo.myshopify.com/admin" />);
   return { html, text: html.replace(/<[^>]+>/g, " ").replace(/\s+/g, " ") };
 }
 
@@ -22,6 +23,8 @@ describe("landing page", () => {
       expect(html).toMatch(new RegExp(`<h[23][^>]*>${heading}</h[23]>`));
     }
     expect(text).toContain("npm run dev");
+    expect(html).toContain('href="http://localhost:3100/store/tillbridge-demo.myshopify.com/admin"');
+    expect(text).toContain("Open the demo Shopify admin");
   });
 
   it("does not link to marketplace listings that are not live", () => {

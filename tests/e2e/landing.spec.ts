@@ -46,7 +46,7 @@ test.describe("landing page", () => {
     await expect(demo.getByRole("heading", { level: 2 })).toHaveText("Try the demo");
     await expect(demo).toContainText("npm run dev");
     await expect(demo).toContainText("sandbox");
-    await expect(demo).toContainText("demo Shopify admin is coming");
+    await expect(demo.getByRole("link", { name: "Open the demo Shopify admin" })).toHaveAttribute("href", /\/store\/tillbridge-demo\.myshopify\.com\/admin$/);
 
     const install = page.getByRole("region", { name: "Install" });
     await expect(install).toContainText("Install from the Shopify App Store");

@@ -1,0 +1,69 @@
+import AxeBuilder from "@axe-core/playwright";
+import type { FrameLocator, Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+
+// The embedded Shopify app end to end, in the sandbox's Shopify admin: install through token exchange, the
+// Overview read through the Admin API, navigation, uninstall and reinstall.
+
+const DEMO_SHOP = "tillbridge-demo.myshopify.com";
+
+function appFrame(page: Page): FrameLocator {
+  return page.frameLocator("iframe");
+}
+
+async function openDemoAdmin(page: Page) {
+  await page.goto("/");
+  await page.getByRole("link", { name: "Open the demo Shopify admin" }).click();
+  await expect(page).toHaveURL(new RegExp(`/store/${DEMO_SHOP}/admin`));
+}
+
+async function openTillbridge(page: Page) {
+  await page.getByRole("button", { name: "Open Tillbridge" }).first().click();
+  await expect(appFrame(page).getByRole("heading", { name: "Overview", exact: true })).toBeVisible({ timeout: 20_000 });
+}
+
+async function seriousAccessibilityViolationsInApp(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  // Only what Tillbridge renders (nodes inside the app's iframe), not the sandbox's admin chrome.
+  return results.violations
+    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
+    .map((violation) => ({ ...violation, nodes: violation.nodes.filter((node) => node.target.length > 1) }))
+    .filter((violation) => violation.nodes.length > 0)
+    .map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => JSON.stringify(node.target)).join(", ")})`);
+}
+
+test("a merchant installs Tillbridge from the Shopify admin, uninstalls it and installs it again", async ({ page }) => {
+  await openDemoAdmin(page);
+  await openTillbridge(page);
+  const app = appFrame(page);
+
+  // Overview: the shop's name comes from the Admin API, the connections from Tillbridge's database.
+  await expect(app.getByRole("heading", { name: "Tillbridge Demo Store" })).toBeVisible();
+  await expect(app.getByText("Connected", { exact: true })).toBeVisible();
+  await expect(app.getByText("1 of 3 connected")).toBeVisible();
+  await expect(app.getByText("Tillbridge was installed")).toBeVisible();
+  const memberSince = await app.getByText(/Using Tillbridge since/).textContent();
+  expect(await seriousAccessibilityViolationsInApp(page)).toEqual([]);
+
+  // The app's navigation is shown by the admin, as App Bridge does at Shopify.
+  await page.getByRole("link", { name: "Connections" }).click();
+  await expect(app.getByRole("heading", { name: "Connections", exact: true })).toBeVisible();
+  await expect(app.getByText("Connecting Square is not available yet", { exact: false })).toBeVisible();
+  expect(await seriousAccessibilityViolationsInApp(page)).toEqual([]);
+
+  await page.getByRole("link", { name: "Inventory" }).click();
+  await expect(app.getByText("Inventory is not available yet")).toBeVisible();
+
+  // Uninstall: Shopify tells the app, which disconnects the shop and deletes its sessions.
+  await page.getByRole("button", { name: "Uninstall app" }).click();
+  await expect(page.getByRole("cell", { name: "app/uninstalled" }).first()).toBeVisible();
+  const deliveries = (await (await page.request.get(new URL("/_sandbox/deliveries", page.url()).href)).json()) as { topic: string; status: number | null }[];
+  expect(deliveries.find((delivery) => delivery.topic === "app/uninstalled")?.status).toBe(200);
+
+  // Reinstall: the same tenant comes back, with its history.
+  await openTillbridge(page);
+  await expect(app.getByText("Tillbridge was installed again")).toBeVisible();
+  await expect(app.getByText("Tillbridge was uninstalled from Shopify")).toBeVisible();
+  expect(await app.getByText(/Using Tillbridge since/).textContent()).toBe(memberSince);
+  await expect(app.getByText("Connected", { exact: true })).toBeVisible();
+});
