@@ -1,5 +1,6 @@
+import fs from "node:fs";
 import path from "node:path";
-import { getConfig, type AppConfig } from "~/config.server";
+import { ConfigError, getConfig, type AppConfig } from "~/config.server";
 import { closeDatabase, getDatabase, type Database } from "~/db.server";
 import { applyMigrations, migrationStatus } from "~/db/migrations.server";
 import { jobDefinitions } from "~/jobs/definitions.server";
@@ -62,12 +63,18 @@ export async function startRuntime(roles: ProcessRole[]): Promise<RuntimeState> 
  */
 async function startSandboxes(config: AppConfig): Promise<RuntimeState["sandboxes"]> {
   if (!config.sandboxed.shopify || !config.sandbox.startInProcess) return [];
+  const shopifyToml = path.resolve("shopify.app.toml");
+  if (!fs.existsSync(path.resolve("sandbox/shopify/schema")) || !fs.existsSync(shopifyToml)) {
+    // The production image leaves the sandbox out: there, missing credentials are a configuration error.
+    throw new ConfigError("Invalid configuration: SHOPIFY_API_KEY and SHOPIFY_API_SECRET are required (this installation has no Shopify sandbox). See .env.example.");
+  }
   const { startShopifySandbox } = await import("../sandbox/shopify/index");
   const sandbox = await startShopifySandbox({
     port: config.sandbox.port,
     appUrl: config.appUrl,
     apiKey: config.shopify.apiKey,
     apiSecret: config.shopify.apiSecret,
+    appTomlPath: shopifyToml,
   });
   logger.info({ url: sandbox.url }, "Shopify sandbox started (no Shopify credentials configured)");
   return [sandbox];
