@@ -3,7 +3,7 @@ import { db } from "~/db.server";
 import { Prisma } from "~/generated/prisma/client";
 import { findTenantIdByShop } from "~/models/tenants.server";
 import { authenticate } from "~/shopify.server";
-import { recordWebhookEvent } from "~/webhooks/inbox.server";
+import { recordShopifyWebhook } from "~/webhooks/inbox.server";
 
 /**
  * Order, refund, product and inventory topics (declared in shopify.app.toml) land here: verified, stored in the
@@ -13,13 +13,9 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const { shop, topic, webhookId, payload } = await authenticate.webhook(request);
   await db().$transaction(async (tx) => {
     const tenantId = await findTenantIdByShop(tx, shop);
-    await recordWebhookEvent(tx, {
-      provider: "SHOPIFY",
-      externalEventId: webhookId,
-      topic,
-      accountRef: shop,
-      tenantId,
+    await recordShopifyWebhook(tx, { shop, topic, webhookId, payload }, tenantId, {
       payload: (payload ?? Prisma.JsonNull) as Prisma.InputJsonValue,
+      status: "RECEIVED",
     });
   });
   return new Response(null, { status: 200 });

@@ -23,3 +23,28 @@ export async function recordWebhookEvent(
   });
   return inserted.count === 1;
 }
+
+/** A verified Shopify delivery, as authenticate.webhook returns it. */
+export interface ShopifyWebhook {
+  shop: string;
+  topic: string;
+  webhookId: string;
+  payload: unknown;
+}
+
+/** Records a Shopify delivery in the inbox (keyed by its webhook id); false for a redelivery. */
+export function recordShopifyWebhook(
+  tx: Prisma.TransactionClient,
+  webhook: ShopifyWebhook,
+  tenantId: string | null,
+  stored: { payload: Prisma.InputJsonValue; status: WebhookEventStatus },
+): Promise<boolean> {
+  return recordWebhookEvent(tx, {
+    provider: "SHOPIFY",
+    externalEventId: webhook.webhookId,
+    topic: webhook.topic,
+    accountRef: webhook.shop,
+    tenantId,
+    ...stored,
+  });
+}

@@ -1,18 +1,11 @@
 import type { PrismaClient } from "~/db.server";
 import { findTenantIdByShop } from "~/models/tenants.server";
-import { recordWebhookEvent } from "~/webhooks/inbox.server";
+import { recordShopifyWebhook, type ShopifyWebhook } from "~/webhooks/inbox.server";
 
 /**
  * Effects of Shopify's app lifecycle webhooks. Each runs in one transaction with its inbox record, so a
  * redelivery (same webhook id) is a no-op, and a delivery for a shop we no longer know is recorded and answered.
  */
-
-export interface ShopifyWebhook {
-  shop: string;
-  topic: string;
-  webhookId: string;
-  payload: unknown;
-}
 
 /**
  * app/uninstalled: the connection is DISCONNECTED (its tokens gone), the tenant's syncs stop, the shop's sessions
@@ -21,15 +14,7 @@ export interface ShopifyWebhook {
 export async function handleAppUninstalled(db: PrismaClient, webhook: ShopifyWebhook): Promise<"applied" | "duplicate"> {
   return db.$transaction(async (tx) => {
     const tenantId = await findTenantIdByShop(tx, webhook.shop);
-    const fresh = await recordWebhookEvent(tx, {
-      provider: "SHOPIFY",
-      externalEventId: webhook.webhookId,
-      topic: webhook.topic,
-      accountRef: webhook.shop,
-      tenantId,
-      payload: { shop: webhook.shop },
-      status: "PROCESSED",
-    });
+    const fresh = await recordShopifyWebhook(tx, webhook, tenantId, { payload: { shop: webhook.shop }, status: "PROCESSED" });
     if (!fresh) return "duplicate";
     await tx.session.deleteMany({ where: { shop: webhook.shop } });
     if (tenantId) {
@@ -49,15 +34,7 @@ export async function handleAppUninstalled(db: PrismaClient, webhook: ShopifyWeb
 export async function handleScopesUpdate(db: PrismaClient, webhook: ShopifyWebhook, currentScopes: string[]): Promise<"applied" | "duplicate"> {
   return db.$transaction(async (tx) => {
     const tenantId = await findTenantIdByShop(tx, webhook.shop);
-    const fresh = await recordWebhookEvent(tx, {
-      provider: "SHOPIFY",
-      externalEventId: webhook.webhookId,
-      topic: webhook.topic,
-      accountRef: webhook.shop,
-      tenantId,
-      payload: { current: currentScopes },
-      status: "PROCESSED",
-    });
+    const fresh = await recordShopifyWebhook(tx, webhook, tenantId, { payload: { current: currentScopes }, status: "PROCESSED" });
     if (!fresh) return "duplicate";
     await tx.session.updateMany({ where: { shop: webhook.shop }, data: { scope: currentScopes.join(",") } });
     if (tenantId) {
