@@ -1,0 +1,113 @@
+import express, { type NextFunction, type Request, type Response } from "express";
+import { z } from "zod";
+import { UnknownSellerError, type SandboxCore } from "./core";
+import { asyncHandler } from "./http";
+import { maskToken, tokenState } from "./tokens";
+import { newEvent } from "./webhooks";
+
+/**
+ * JSON API for tests and scripts, under /_sandbox. Not part of Square: it does what a seller or Square would do
+ * (revoke from the dashboard, let a token expire, raise an event, throttle) and shows what happened.
+ */
+
+const faultsBody = z.strictObject({
+  rateLimit: z.strictObject({
+    next: z.number().int().min(0).max(10_000).optional(),
+    fraction: z.number().min(0).max(1).optional(),
+  }),
+});
+
+const revokeBody = z.strictObject({
+  /** Who revoked: the seller in the Square dashboard (default), Square itself, or the app. */
+  revokerType: z.enum(["MERCHANT", "SQUARE", "APPLICATION"]).default("MERCHANT"),
+});
+
+const eventBody = z.strictObject({
+  merchantId: z.string(),
+  type: z.string().regex(/^[a-z_]+(\.[a-z_]+)+$/, "must be an event type like order.updated"),
+  locationId: z.string().optional(),
+  data: z.strictObject({
+    type: z.string().min(1),
+    id: z.string().min(1),
+    object: z.record(z.string(), z.unknown()),
+  }),
+});
+
+class BadRequest extends Error {}
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) throw new BadRequest(z.prettifyError(result.error));
+  return result.data;
+}
+
+export function controlApi(core: SandboxCore): express.Router {
+  const router = express.Router();
+  router.use("/_sandbox", express.json({ limit: "256kb" }));
+
+  router.get("/_sandbox/stats", (_request, response) => {
+    response.json(core.stats.snapshot());
+  });
+  router.post("/_sandbox/stats/reset", (_request, response) => {
+    core.stats.reset();
+    response.json(core.stats.snapshot());
+  });
+
+  router.get("/_sandbox/faults", (_request, response) => {
+    response.json(core.faults.current());
+  });
+  router.post("/_sandbox/faults", (request, response) => {
+    response.json(core.faults.configure(parse(faultsBody, request.body).rateLimit));
+  });
+
+  router.get("/_sandbox/sellers", (_request, response) => {
+    response.json(
+      [...core.sellers.values()].map((seller) => ({
+        merchantId: seller.id,
+        businessName: seller.businessName,
+        authorized: core.tokens.hasLiveAuthorization(seller.id),
+        locations: seller.locations.map((location) => ({ id: location.id, name: location.name })),
+      })),
+    );
+  });
+  router.get("/_sandbox/tokens", (_request, response) => {
+    response.json(
+      core.tokens.accessTokenList().map((record) => ({
+        token: maskToken(record.token),
+        merchantId: record.merchantId,
+        scopes: record.scopes,
+        expiresAt: new Date(record.expiresAt).toISOString(),
+        state: tokenState(record),
+      })),
+    );
+  });
+  router.post("/_sandbox/sellers/:merchantId/expire-tokens", (request, response) => {
+    const merchantId = core.seller(request.params.merchantId ?? "").id;
+    response.json({ expired: core.tokens.expireAccessTokens(merchantId) });
+  });
+  router.post(
+    "/_sandbox/sellers/:merchantId/revoke",
+    asyncHandler(async (request, response) => {
+      const { revokerType } = parse(revokeBody, request.body);
+      response.json({ delivery: await core.revoke(request.params.merchantId ?? "", revokerType) });
+    }),
+  );
+
+  router.post(
+    "/_sandbox/webhooks",
+    asyncHandler(async (request, response) => {
+      const body = parse(eventBody, request.body);
+      response.json({ delivery: await core.deliver(newEvent(body.merchantId, body.type, body.data, body.locationId)) });
+    }),
+  );
+  router.get("/_sandbox/deliveries", (_request, response) => {
+    response.json(core.webhooks.deliveries());
+  });
+
+  router.use("/_sandbox", (error: unknown, _request: Request, response: Response, next: NextFunction) => {
+    if (error instanceof BadRequest) response.status(400).json({ error: error.message });
+    else if (error instanceof UnknownSellerError) response.status(404).json({ error: error.message });
+    else next(error);
+  });
+  return router;
+}

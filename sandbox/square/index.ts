@@ -1,0 +1,141 @@
+import type { AddressInfo } from "node:net";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { apiRoutes } from "./api";
+import { controlApi } from "./control-api";
+import { SandboxCore, type RevokerType } from "./core";
+import { indexPage } from "./index-page";
+import { oauthRoutes } from "./oauth";
+import type { FaultSettings } from "./faults";
+import type { SeedKind, SellerRecord } from "./seed";
+import type { SandboxStats } from "./stats";
+import { newEvent, type SquareEvent, type WebhookDelivery } from "./webhooks";
+
+export { SANDBOX_SQUARE_APPLICATION_ID, SANDBOX_SQUARE_APPLICATION_SECRET, SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY } from "./credentials";
+export { squareSignature } from "./webhooks";
+export type { FaultSettings } from "./faults";
+export type { SellerRecord } from "./seed";
+export type { SandboxStats } from "./stats";
+export type { SquareEvent, WebhookDelivery } from "./webhooks";
+
+/**
+ * A local Square for Tillbridge: OAuth (consent page, ObtainToken, RevokeToken, RetrieveTokenStatus), the /v2
+ * merchant and location endpoints, signed webhooks and injected 429s, at Square's real paths, so the `square` SDK
+ * talks to it with `new SquareClient({ token, baseUrl: sandbox.url })`. See sandbox/square/README.md.
+ */
+
+export interface SquareSandboxOptions {
+  /** 0 = pick a free port. */
+  port: number;
+  /** The Tillbridge app's base URL, e.g. http://localhost:3000 (OAuth redirect and webhook target). */
+  appUrl: string;
+  applicationId: string;
+  applicationSecret: string;
+  /** The webhook subscription's signature key. */
+  webhookSignatureKey: string;
+  /** The subscription's notification URL; default `${appUrl}/webhooks/square`. It is part of the signature. */
+  webhookUrl?: string;
+  /** The application's registered redirect URL; default `${appUrl}/square/oauth/callback`. */
+  redirectUrl?: string;
+  /** Default 30 days, Square's. */
+  accessTokenLifetimeSeconds?: number;
+  /** "demo" (default): two sellers with two locations each; "empty": the same sellers with their main location only. */
+  seed?: SeedKind;
+}
+
+export interface SquareSandbox {
+  /** Base URL, e.g. http://localhost:3102: the SDK's baseUrl. */
+  url: string;
+  sellers(): SellerRecord[];
+  stats(): SandboxStats;
+  resetStats(): void;
+  /** Webhook deliveries, newest first (the last 200). */
+  deliveries(): WebhookDelivery[];
+  /** Turns injected 429 RATE_LIMITED answers on or off. */
+  setFaults(rateLimit: Partial<FaultSettings["rateLimit"]>): FaultSettings;
+  /** Makes the seller's access tokens expire now (the refresh token stays valid). */
+  expireAccessTokens(merchantId: string): number;
+  /** Revokes the seller's tokens as the seller (default) or Square would, and sends oauth.authorization.revoked. */
+  revoke(merchantId: string, revokerType?: RevokerType): Promise<WebhookDelivery | null>;
+  /** Delivers an event to the webhook URL, signed. */
+  deliverEvent(event: Pick<SquareEvent, "merchant_id" | "type" | "data" | "location_id">): Promise<WebhookDelivery>;
+  close(): Promise<void>;
+}
+
+const THIRTY_DAYS = 30 * 24 * 3600;
+
+function errorHandler(error: unknown, _request: Request, response: Response, next: NextFunction): void {
+  if (response.headersSent) {
+    next(error);
+    return;
+  }
+  const category = "INVALID_REQUEST_ERROR";
+  if ((error as { type?: string }).type === "entity.parse.failed") {
+    response.status(400).json({ errors: [{ category, code: "INVALID_CONTENT_TYPE", detail: "The request body is not valid JSON." }] });
+    return;
+  }
+  console.error("Square sandbox: unexpected error", error);
+  response.status(500).json({ errors: [{ category: "API_ERROR", code: "INTERNAL_SERVER_ERROR", detail: `Tillbridge Square sandbox: ${(error as Error).message}` }] });
+}
+
+function createApp(core: SandboxCore): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(oauthRoutes(core));
+  app.use(apiRoutes(core));
+  app.use(controlApi(core));
+  app.get("/", (_request, response) => {
+    response.type("html").send(indexPage(core));
+  });
+  app.get("/favicon.ico", (_request, response) => {
+    response.status(204).end();
+  });
+  app.use((request, response) => {
+    response.status(404).json({
+      errors: [{ category: "INVALID_REQUEST_ERROR", code: "NOT_FOUND", detail: `${request.method} ${request.path} is not part of the Tillbridge Square sandbox` }],
+    });
+  });
+  app.use(errorHandler);
+  return app;
+}
+
+export async function startSquareSandbox(options: SquareSandboxOptions): Promise<SquareSandbox> {
+  const appUrl = options.appUrl.replace(/\/+$/, "");
+  const core = new SandboxCore(
+    {
+      appUrl,
+      applicationId: options.applicationId,
+      applicationSecret: options.applicationSecret,
+      webhookSignatureKey: options.webhookSignatureKey,
+      webhookUrl: options.webhookUrl ?? `${appUrl}/webhooks/square`,
+      redirectUrl: options.redirectUrl ?? `${appUrl}/square/oauth/callback`,
+      accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? THIRTY_DAYS,
+    },
+    options.seed ?? "demo",
+  );
+  const server = createApp(core).listen(options.port, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  // The app addresses the sandbox as localhost; it listens on the IPv4 loopback only, which localhost reaches.
+  const url = `http://localhost:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    sellers: () => [...core.sellers.values()],
+    stats: () => core.stats.snapshot(),
+    resetStats: () => core.stats.reset(),
+    deliveries: () => core.webhooks.deliveries(),
+    setFaults: (rateLimit) => core.faults.configure(rateLimit),
+    expireAccessTokens: (merchantId) => core.tokens.expireAccessTokens(core.seller(merchantId).id),
+    revoke: (merchantId, revokerType = "MERCHANT") => core.revoke(merchantId, revokerType),
+    deliverEvent: (event) => core.deliver(newEvent(event.merchant_id, event.type, event.data, event.location_id)),
+    close: async () => {
+      core.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

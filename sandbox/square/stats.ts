@@ -1,0 +1,65 @@
+/** Calls the sandbox has answered, by kind and by endpoint, so tests can assert on them. */
+export interface SandboxCounts {
+  authorizePages: number;
+  approvals: number;
+  denials: number;
+  tokenExchanges: number;
+  tokenRefreshes: number;
+  /** Token endpoint calls answered with an error (bad client, used or expired code, unknown refresh token). */
+  tokenRejected: number;
+  revokes: number;
+  statusChecks: number;
+  /** /v2 calls, answered or not. */
+  apiCalls: number;
+  /** 401/403 answers for a missing, unknown, expired or revoked token, or missing scopes. */
+  unauthorized: number;
+  rateLimited: number;
+  webhooksDelivered: number;
+  webhooksFailed: number;
+}
+
+export interface SandboxStats extends SandboxCounts {
+  /** Calls per endpoint, keyed "METHOD /route" with the route pattern (e.g. "GET /v2/merchants/:merchantId"). */
+  byEndpoint: Record<string, number>;
+}
+
+function zeroCounts(): SandboxCounts {
+  return {
+    authorizePages: 0,
+    approvals: 0,
+    denials: 0,
+    tokenExchanges: 0,
+    tokenRefreshes: 0,
+    tokenRejected: 0,
+    revokes: 0,
+    statusChecks: 0,
+    apiCalls: 0,
+    unauthorized: 0,
+    rateLimited: 0,
+    webhooksDelivered: 0,
+    webhooksFailed: 0,
+  };
+}
+
+export class StatsCounter {
+  private total = zeroCounts();
+  // Keys are route patterns of this sandbox, never raw paths, so the map stays small.
+  private byEndpoint = new Map<string, number>();
+
+  count(kind: keyof SandboxCounts): void {
+    this.total[kind]++;
+  }
+
+  endpoint(key: string): void {
+    this.byEndpoint.set(key, (this.byEndpoint.get(key) ?? 0) + 1);
+  }
+
+  snapshot(): SandboxStats {
+    return { ...this.total, byEndpoint: Object.fromEntries(this.byEndpoint) };
+  }
+
+  reset(): void {
+    this.total = zeroCounts();
+    this.byEndpoint.clear();
+  }
+}

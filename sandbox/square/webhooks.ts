@@ -1,0 +1,126 @@
+import { createHmac, randomUUID } from "node:crypto";
+import type { StatsCounter } from "./stats";
+
+/**
+ * Delivers events to the app as Square does (square-qbo.md §1 "Webhook helper" and §3 "Webhook envelope"):
+ *  - one notification URL per subscription; the sandbox has one, webhookUrl;
+ *  - envelope `{merchant_id, location_id?, type, event_id, created_at, data: {type, id, object}}`;
+ *  - `x-square-hmacsha256-signature` = base64(HMAC-SHA256(signature key, notification URL + raw body)), which is
+ *    what the SDK's WebhooksHelper.verifySignature recomputes, so the app must use the exact registered URL;
+ *  - Square waits 10 s for a 2xx and counts a 3xx as a failure (/docs/webhooks-api/delivery-sla). The sandbox
+ *    records the outcome and does not retry (Square would, for 72 hours).
+ */
+
+export interface SquareEvent {
+  merchant_id: string;
+  location_id?: string;
+  type: string;
+  event_id: string;
+  created_at: string;
+  data: { type: string; id: string; object: Record<string, unknown> };
+}
+
+export interface WebhookDelivery {
+  /** A sandbox id for the delivery; the event's own id is event_id. */
+  id: string;
+  eventId: string;
+  merchantId: string;
+  type: string;
+  url: string;
+  deliveredAt: string;
+  /** HTTP status of the app's answer; null when the request failed (refused, timed out). */
+  status: number | null;
+  ok: boolean;
+  error: string | null;
+  durationMs: number;
+  body: string;
+  signature: string;
+}
+
+const DELIVERY_TIMEOUT_MS = 10_000;
+const MAX_LOGGED_DELIVERIES = 200;
+
+export function squareSignature(signatureKey: string, notificationUrl: string, body: string): string {
+  return createHmac("sha256", signatureKey).update(notificationUrl + body, "utf8").digest("base64");
+}
+
+export function newEvent(merchantId: string, type: string, data: SquareEvent["data"], locationId?: string): SquareEvent {
+  return {
+    merchant_id: merchantId,
+    ...(locationId !== undefined && { location_id: locationId }),
+    type,
+    event_id: randomUUID(),
+    created_at: new Date().toISOString(),
+    data,
+  };
+}
+
+export class WebhookDispatcher {
+  private readonly log: WebhookDelivery[] = [];
+  private readonly inFlight = new Set<AbortController>();
+
+  constructor(private readonly options: { url: string; signatureKey: string; stats: StatsCounter }) {}
+
+  async deliver(event: SquareEvent): Promise<WebhookDelivery> {
+    const { url, signatureKey, stats } = this.options;
+    const body = JSON.stringify(event);
+    const signature = squareSignature(signatureKey, url, body);
+    const controller = new AbortController();
+    const timeout = setTimeout(() => controller.abort(new Error(`no answer within ${DELIVERY_TIMEOUT_MS} ms`)), DELIVERY_TIMEOUT_MS);
+    timeout.unref();
+    this.inFlight.add(controller);
+    const started = performance.now();
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        redirect: "manual",
+        signal: controller.signal,
+        headers: {
+          "Content-Type": "application/json",
+          "User-Agent": "Square Connect v2",
+          "x-square-hmacsha256-signature": signature,
+          "square-environment": "Sandbox",
+          "square-initial-delivery-timestamp": event.created_at,
+          "square-retry-number": "0",
+        },
+        body,
+      });
+      status = response.status;
+      await response.body?.cancel();
+    } catch (caught) {
+      error = controller.signal.aborted ? String((controller.signal.reason as Error | undefined)?.message ?? "aborted") : String((caught as Error).cause ?? caught);
+    } finally {
+      clearTimeout(timeout);
+      this.inFlight.delete(controller);
+    }
+    const ok = status !== null && status >= 200 && status < 300;
+    stats.count(ok ? "webhooksDelivered" : "webhooksFailed");
+    const delivery: WebhookDelivery = {
+      id: randomUUID(),
+      eventId: event.event_id,
+      merchantId: event.merchant_id,
+      type: event.type,
+      url,
+      deliveredAt: new Date().toISOString(),
+      status,
+      ok,
+      error,
+      durationMs: Math.round(performance.now() - started),
+      body,
+      signature,
+    };
+    this.log.unshift(delivery);
+    this.log.length = Math.min(this.log.length, MAX_LOGGED_DELIVERIES);
+    return delivery;
+  }
+
+  deliveries(): WebhookDelivery[] {
+    return [...this.log];
+  }
+
+  close(): void {
+    for (const controller of this.inFlight) controller.abort();
+  }
+}
