@@ -1,0 +1,146 @@
+import type { AddressInfo } from "node:net";
+import express, { type NextFunction, type Request, type Response } from "express";
+import type { CompanyRecord, SeedKind } from "./companies";
+import { controlApi } from "./control-api";
+import { SandboxCore, type RuntimeSettings } from "./core";
+import type { FaultSettings } from "./limits";
+import { oauthEndpoints } from "./oauth";
+import { indexPage } from "./pages";
+import { quickBooksApi, type ApiCallRecord } from "./qbo-api";
+import type { SandboxStats } from "./stats";
+import type { WebhookDelivery, WebhookEventInput } from "./webhooks";
+
+export { DEMO_REALM_ID, SECOND_DEMO_REALM_ID } from "./companies";
+export { SANDBOX_QUICKBOOKS_CLIENT_ID, SANDBOX_QUICKBOOKS_CLIENT_SECRET, SANDBOX_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN } from "./credentials";
+export { intuitOAuthEndpoints, type IntuitOAuthEndpoints } from "./endpoints";
+export type { ApiCallRecord } from "./qbo-api";
+export type { SandboxStats } from "./stats";
+export { signWebhookBody, type CloudEvent, type WebhookDelivery, type WebhookEventInput } from "./webhooks";
+
+/**
+ * A local Intuit for Tillbridge: OAuth 2.0 (consent page, token, revoke, userinfo) and the part of the QuickBooks
+ * Online API needed to connect (CompanyInfo), with Intuit's limits, faults and signed webhooks. The app reaches it
+ * through the real intuit-oauth library with its static endpoints pointed here (intuitOAuthEndpoints). See
+ * sandbox/intuit/README.md.
+ */
+
+export interface IntuitSandboxOptions {
+  /** 0 = pick a free port. */
+  port: number;
+  /** The Tillbridge app's base URL, e.g. http://localhost:3000: OAuth redirects must be on its origin; webhook target. */
+  appUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Signs webhooks (intuit-signature). */
+  webhookVerifierToken: string;
+  /** Default 3600 (Intuit's access tokens). */
+  accessTokenLifetimeSeconds?: number;
+  /** Default 100 days (Intuit's rolling refresh token life). */
+  refreshTokenLifetimeSeconds?: number;
+  /** Per realm, in any 60 s; default 500 (Intuit's Accounting API limit). */
+  requestsPerMinute?: number;
+  /** Per realm; default 10 (Intuit's limit). */
+  maxConcurrent?: number;
+  /** "demo" (default): two companies; "empty": one bare company. */
+  seed?: SeedKind;
+}
+
+export interface IntuitSandbox {
+  /** Base URL, e.g. http://localhost:3103. */
+  url: string;
+  companies(): CompanyRecord[];
+  stats(): SandboxStats;
+  resetStats(): void;
+  /** Webhook deliveries, newest first (the last 200). */
+  deliveries(): WebhookDelivery[];
+  /** QuickBooks API calls, newest first (the last 200), with the minorversion they were answered with. */
+  apiCalls(): ApiCallRecord[];
+  /** Delivers the events, as one signed CloudEvents array, to `${appUrl}/webhooks/quickbooks`. */
+  deliverWebhook(events: WebhookEventInput[]): Promise<WebhookDelivery>;
+  /** Makes the realm's access tokens expire now (their refresh tokens stay valid). */
+  expireAccessTokens(realmId: string): number;
+  /** Moves the sandbox clock forward (token lifetimes, the 24 h grace of used refresh tokens, rate windows). */
+  advanceClock(seconds: number): void;
+  configure(settings: Partial<RuntimeSettings>): RuntimeSettings;
+  setFaults(faults: Partial<FaultSettings>): FaultSettings;
+  close(): Promise<void>;
+}
+
+const HUNDRED_DAYS = 100 * 24 * 3600;
+
+function errorHandler(error: unknown, _request: Request, response: Response, next: NextFunction): void {
+  if (response.headersSent) {
+    next(error);
+    return;
+  }
+  if ((error as { type?: string }).type === "entity.parse.failed") {
+    response.status(400).json({ error: "invalid_request", error_description: "The request body is not valid JSON" });
+    return;
+  }
+  console.error("Intuit sandbox: unexpected error", error);
+  response.status(500).json({ error: `Internal error in the Tillbridge Intuit sandbox: ${(error as Error).message}` });
+}
+
+function createApp(core: SandboxCore, calls: ApiCallRecord[]): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(oauthEndpoints(core));
+  app.use(quickBooksApi(core, calls));
+  app.use(controlApi(core, calls));
+  app.get("/", (_request, response) => {
+    response.type("html").send(indexPage([...core.companies.values()]));
+  });
+  app.get("/favicon.ico", (_request, response) => {
+    response.status(204).end();
+  });
+  app.use((request, response) => {
+    response.status(404).json({ error: `Not Found: ${request.method} ${request.path} is not part of the Tillbridge Intuit sandbox` });
+  });
+  app.use(errorHandler);
+  return app;
+}
+
+export async function startIntuitSandbox(options: IntuitSandboxOptions): Promise<IntuitSandbox> {
+  const core = new SandboxCore(
+    {
+      appUrl: options.appUrl,
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      webhookVerifierToken: options.webhookVerifierToken,
+      accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3600,
+      refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds ?? HUNDRED_DAYS,
+      requestsPerMinute: options.requestsPerMinute ?? 500,
+      maxConcurrent: options.maxConcurrent ?? 10,
+    },
+    options.seed ?? "demo",
+  );
+  const calls: ApiCallRecord[] = [];
+  const server = createApp(core, calls).listen(options.port, "127.0.0.1");
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  // The app addresses the sandbox as localhost; it listens on the IPv4 loopback only, which localhost reaches.
+  const url = `http://localhost:${(server.address() as AddressInfo).port}`;
+
+  return {
+    url,
+    companies: () => [...core.companies.values()],
+    stats: () => core.stats.snapshot(),
+    resetStats: () => core.stats.reset(),
+    deliveries: () => core.webhooks.deliveries(),
+    apiCalls: () => [...calls],
+    deliverWebhook: (events) => core.deliverWebhook(events),
+    expireAccessTokens: (realmId) => core.grants.expireAccessTokens(realmId),
+    advanceClock: (seconds) => void core.advanceClock(seconds),
+    configure: (settings) => core.configure(settings),
+    setFaults: (faults) => core.setFaults(faults),
+    close: async () => {
+      core.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}

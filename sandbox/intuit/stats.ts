@@ -1,0 +1,64 @@
+/** Calls the sandbox has answered, by kind, in total and per realm, so tests can assert on them. */
+export interface SandboxCounts {
+  consents: number;
+  consentsCancelled: number;
+  tokenExchanges: number;
+  tokenRefreshes: number;
+  /** Token endpoint calls answered with invalid_grant or invalid_client. */
+  tokenRejected: number;
+  revokes: number;
+  apiCalls: number;
+  /** 429s, from the per-minute or concurrency limit or a forced throttle. */
+  apiThrottled: number;
+  apiUnauthorized: number;
+  apiForbidden: number;
+  /** Injected 5xx answers. */
+  apiServerErrors: number;
+  webhooksDelivered: number;
+  webhooksFailed: number;
+}
+
+export interface SandboxStats extends SandboxCounts {
+  byRealm: Record<string, SandboxCounts>;
+}
+
+function zeroCounts(): SandboxCounts {
+  return {
+    consents: 0,
+    consentsCancelled: 0,
+    tokenExchanges: 0,
+    tokenRefreshes: 0,
+    tokenRejected: 0,
+    revokes: 0,
+    apiCalls: 0,
+    apiThrottled: 0,
+    apiUnauthorized: 0,
+    apiForbidden: 0,
+    apiServerErrors: 0,
+    webhooksDelivered: 0,
+    webhooksFailed: 0,
+  };
+}
+
+/** Realms are counted only once known (a rejected token call may not name one); the map is bounded by companies. */
+export class StatsCounter {
+  private total = zeroCounts();
+  private byRealm = new Map<string, SandboxCounts>();
+
+  count(realmId: string | undefined, kind: keyof SandboxCounts): void {
+    this.total[kind]++;
+    if (realmId === undefined) return;
+    let counts = this.byRealm.get(realmId);
+    if (!counts) this.byRealm.set(realmId, (counts = zeroCounts()));
+    counts[kind]++;
+  }
+
+  snapshot(): SandboxStats {
+    return { ...this.total, byRealm: Object.fromEntries([...this.byRealm].map(([realmId, counts]) => [realmId, { ...counts }])) };
+  }
+
+  reset(): void {
+    this.total = zeroCounts();
+    this.byRealm.clear();
+  }
+}
