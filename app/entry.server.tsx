@@ -4,7 +4,7 @@ import { createReadableStreamFromReadable } from "@remix-run/node";
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
-import { addEmbeddedDocumentHeaders } from "~/integrations/shopify/document-headers.server";
+import { addDocumentResponseHeaders } from "~/shopify.server";
 import { logger } from "~/observability/logger.server";
 
 // The server entry (server/main.ts) reaches the process runtime through these re-exports, so the web server,
@@ -28,7 +28,7 @@ export default function handleRequest(
   remixContext: EntryContext,
   _loadContext: AppLoadContext,
 ) {
-  addEmbeddedDocumentHeaders(request, responseHeaders);
+  addDocumentResponseHeaders(request, responseHeaders);
   // Bots and crawlers get the whole document at once; people get it streamed as soon as the shell is ready.
   const readyEvent = isbot(request.headers.get("user-agent") ?? "") ? "onAllReady" : "onShellReady";
   return new Promise<Response>((resolve, reject) => {

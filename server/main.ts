@@ -15,6 +15,7 @@ import { createRequestHandler } from "@remix-run/express";
 import type { ServerBuild } from "@remix-run/node";
 import express from "express";
 import type * as EntryModule from "../app/entry.server";
+import { allowSandboxAdminToFrame } from "./sandbox-framing";
 
 type Entry = typeof EntryModule;
 type Role = "dev" | "web" | "worker";
@@ -81,6 +82,7 @@ async function main(role: Role): Promise<void> {
         next();
       });
     });
+    if (config.sandboxed.shopify) app.use(allowSandboxAdminToFrame(new URL(config.sandbox.url).origin));
     await attachApp(app);
     server = await new Promise<Server>((resolve) => {
       const listening = app.listen(config.port, () => resolve(listening));
