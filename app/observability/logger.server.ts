@@ -83,7 +83,8 @@ export function createLogger(options: { level?: string; destination?: Destinatio
         },
       },
     },
-    options.destination,
+    // process.stdout rather than pino's direct file-descriptor writer: the same bytes, and tests can see them.
+    options.destination ?? process.stdout,
   );
 }
 
