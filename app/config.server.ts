@@ -1,6 +1,8 @@
 import path from "node:path";
 import { z } from "zod";
+import { SANDBOX_QUICKBOOKS_CLIENT_ID, SANDBOX_QUICKBOOKS_CLIENT_SECRET, SANDBOX_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN } from "../sandbox/intuit/credentials";
 import { SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET } from "../sandbox/shopify/credentials";
+import { SANDBOX_SQUARE_APPLICATION_ID, SANDBOX_SQUARE_APPLICATION_SECRET, SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY } from "../sandbox/square/credentials";
 
 /**
  * The one place that reads the environment. Every variable is documented in .env.example.
@@ -42,7 +44,15 @@ const environmentSchema = z
     SHOPIFY_API_SECRET: z.preprocess(emptyAsUndefined, z.string().min(8, "must be the app's client secret").optional()),
     SHOPIFY_APP_URL: z.preprocess(emptyAsUndefined, z.url({ error: "must be an absolute http(s) URL" }).optional()),
     SCOPES: z.preprocess(emptyAsUndefined, z.string().optional()),
-    SANDBOX_PORT: z.coerce.number().int().min(1).max(65535).default(3100),
+    SQUARE_APPLICATION_ID: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+    SQUARE_APPLICATION_SECRET: z.preprocess(emptyAsUndefined, z.string().min(8, "must be the application's secret").optional()),
+    SQUARE_WEBHOOK_SIGNATURE_KEY: z.preprocess(emptyAsUndefined, z.string().min(8).optional()),
+    SQUARE_ENVIRONMENT: z.enum(["sandbox", "production"], { error: "must be sandbox or production" }).default("production"),
+    QUICKBOOKS_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+    QUICKBOOKS_CLIENT_SECRET: z.preprocess(emptyAsUndefined, z.string().min(8, "must be the app's client secret").optional()),
+    QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(8).optional()),
+    QUICKBOOKS_ENVIRONMENT: z.enum(["sandbox", "production"], { error: "must be sandbox or production" }).default("production"),
+    SANDBOX_PORT: z.coerce.number().int().min(1).max(65534).default(3100),
     SANDBOX_URL: z.preprocess(emptyAsUndefined, z.url({ error: "must be an absolute http(s) URL" }).optional()),
   });
 
@@ -69,8 +79,10 @@ export interface AppConfig {
   migrateOnStart: boolean;
   shutdownTimeoutMs: number;
   shopify: ShopifyConfig;
-  /** Which vendors run against the sandbox instead of the real service. */
-  sandboxed: { shopify: boolean };
+  square: SquareConfig;
+  quickbooks: QuickBooksConfig;
+  /** Which vendors run against the local sandbox instead of the real service (those without credentials). */
+  sandboxed: { shopify: boolean; square: boolean; quickbooks: boolean };
   sandbox: SandboxConfig;
 }
 
@@ -86,8 +98,26 @@ export interface ShopifyConfig {
  * The local vendor emulators. Used whenever a vendor has no real credentials configured; `url` is where the
  * app reaches them, and `startInProcess` says whether the web process runs them itself (no SANDBOX_URL given).
  */
+export interface SquareConfig {
+  applicationId: string;
+  applicationSecret: string;
+  webhookSignatureKey: string;
+  /** Square's own developer sandbox or production; ignored when the local sandbox is used. */
+  environment: "sandbox" | "production";
+}
+
+export interface QuickBooksConfig {
+  clientId: string;
+  clientSecret: string;
+  webhookVerifierToken: string;
+  environment: "sandbox" | "production";
+}
+
 export interface SandboxConfig {
+  /** The Shopify sandbox; Square's listens two ports above it, Intuit's three. */
   url: string;
+  squareUrl: string;
+  intuitUrl: string;
   port: number;
   startInProcess: boolean;
 }
@@ -103,14 +133,20 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}. See .env.example.`);
   }
   const parsed = result.data;
-  if (Boolean(parsed.SHOPIFY_API_KEY) !== Boolean(parsed.SHOPIFY_API_SECRET)) {
-    throw new ConfigError(
-      "Invalid configuration: SHOPIFY_API_KEY and SHOPIFY_API_SECRET must be set together (or neither, to use the Shopify sandbox). See .env.example.",
-    );
+  for (const [first, second, vendor] of [
+    ["SHOPIFY_API_KEY", "SHOPIFY_API_SECRET", "Shopify"],
+    ["SQUARE_APPLICATION_ID", "SQUARE_APPLICATION_SECRET", "Square"],
+    ["QUICKBOOKS_CLIENT_ID", "QUICKBOOKS_CLIENT_SECRET", "QuickBooks"],
+  ] as const) {
+    if (Boolean(parsed[first]) !== Boolean(parsed[second])) {
+      throw new ConfigError(`Invalid configuration: ${first} and ${second} must be set together (or neither, to use the ${vendor} sandbox). See .env.example.`);
+    }
   }
   const dataDir = path.resolve(parsed.TILLBRIDGE_DATA_DIR);
   const appUrl = (parsed.APP_URL ?? parsed.SHOPIFY_APP_URL ?? `http://localhost:${parsed.PORT}`).replace(/\/$/, "");
-  const sandboxUrl = (parsed.SANDBOX_URL ?? `http://localhost:${parsed.SANDBOX_PORT}`).replace(/\/$/, "");
+  const sandboxUrl = new URL(parsed.SANDBOX_URL ?? `http://localhost:${parsed.SANDBOX_PORT}`);
+  const sandboxBasePort = Number(sandboxUrl.port || parsed.SANDBOX_PORT);
+  const sandboxAt = (offset: number) => `${sandboxUrl.protocol}//${sandboxUrl.hostname}:${sandboxBasePort + offset}`;
   const embedded = parsed.DATABASE_URL === undefined;
   return {
     nodeEnv: parsed.NODE_ENV,
@@ -131,8 +167,26 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       appUrl: (parsed.SHOPIFY_APP_URL ?? appUrl).replace(/\/$/, ""),
       scopes: (parsed.SCOPES ?? "").split(",").map((scope) => scope.trim()).filter(Boolean),
     },
-    sandboxed: { shopify: !parsed.SHOPIFY_API_KEY },
-    sandbox: { url: sandboxUrl, port: parsed.SANDBOX_PORT, startInProcess: !parsed.SANDBOX_URL },
+    square: {
+      applicationId: parsed.SQUARE_APPLICATION_ID ?? SANDBOX_SQUARE_APPLICATION_ID,
+      applicationSecret: parsed.SQUARE_APPLICATION_SECRET ?? SANDBOX_SQUARE_APPLICATION_SECRET,
+      webhookSignatureKey: parsed.SQUARE_WEBHOOK_SIGNATURE_KEY ?? SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY,
+      environment: parsed.SQUARE_ENVIRONMENT,
+    },
+    quickbooks: {
+      clientId: parsed.QUICKBOOKS_CLIENT_ID ?? SANDBOX_QUICKBOOKS_CLIENT_ID,
+      clientSecret: parsed.QUICKBOOKS_CLIENT_SECRET ?? SANDBOX_QUICKBOOKS_CLIENT_SECRET,
+      webhookVerifierToken: parsed.QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN ?? SANDBOX_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN,
+      environment: parsed.QUICKBOOKS_ENVIRONMENT,
+    },
+    sandboxed: { shopify: !parsed.SHOPIFY_API_KEY, square: !parsed.SQUARE_APPLICATION_ID, quickbooks: !parsed.QUICKBOOKS_CLIENT_ID },
+    sandbox: {
+      url: sandboxAt(0),
+      squareUrl: sandboxAt(2),
+      intuitUrl: sandboxAt(3),
+      port: sandboxBasePort,
+      startInProcess: !parsed.SANDBOX_URL,
+    },
   };
 }
 

@@ -57,27 +57,53 @@ export async function startRuntime(roles: ProcessRole[]): Promise<RuntimeState> 
 }
 
 /**
- * With no Shopify credentials the app talks to the Shopify sandbox; the web process runs it unless SANDBOX_URL
- * points at one running elsewhere (npm run sandbox). Loaded lazily: production with real credentials never
- * loads the sandbox code.
+ * Vendors without credentials are served by the local sandboxes; the web process runs them unless SANDBOX_URL
+ * points at ones running elsewhere (npm run sandbox). Loaded lazily: with real credentials the sandbox code never
+ * loads.
  */
 async function startSandboxes(config: AppConfig): Promise<RuntimeState["sandboxes"]> {
-  if (!config.sandboxed.shopify || !config.sandbox.startInProcess) return [];
+  const { sandboxed, sandbox } = config;
+  if (!sandbox.startInProcess || !(sandboxed.shopify || sandboxed.square || sandboxed.quickbooks)) return [];
   const shopifyToml = path.resolve("shopify.app.toml");
   if (!fs.existsSync(path.resolve("sandbox/shopify/schema")) || !fs.existsSync(shopifyToml)) {
-    // The production image leaves the sandbox out: there, missing credentials are a configuration error.
-    throw new ConfigError("Invalid configuration: SHOPIFY_API_KEY and SHOPIFY_API_SECRET are required (this installation has no Shopify sandbox). See .env.example.");
+    // The production image leaves the sandboxes out: there, missing credentials are a configuration error.
+    const missing = [sandboxed.shopify && "SHOPIFY_API_KEY", sandboxed.square && "SQUARE_APPLICATION_ID", sandboxed.quickbooks && "QUICKBOOKS_CLIENT_ID"].filter(Boolean);
+    throw new ConfigError(`Invalid configuration: ${missing.join(", ")} (and their secrets) are required: this installation has no sandbox. See .env.example.`);
   }
-  const { startShopifySandbox } = await import("../sandbox/shopify/index");
-  const sandbox = await startShopifySandbox({
-    port: config.sandbox.port,
-    appUrl: config.appUrl,
-    apiKey: config.shopify.apiKey,
-    apiSecret: config.shopify.apiSecret,
-    appTomlPath: shopifyToml,
-  });
-  logger.info({ url: sandbox.url }, "Shopify sandbox started (no Shopify credentials configured)");
-  return [sandbox];
+  const started: RuntimeState["sandboxes"] = [];
+  const port = (url: string) => Number(new URL(url).port);
+  if (sandboxed.shopify) {
+    const { startShopifySandbox } = await import("../sandbox/shopify/index");
+    started.push(
+      await startShopifySandbox({ port: port(sandbox.url), appUrl: config.appUrl, apiKey: config.shopify.apiKey, apiSecret: config.shopify.apiSecret, appTomlPath: shopifyToml }),
+    );
+  }
+  if (sandboxed.square) {
+    const { startSquareSandbox } = await import("../sandbox/square/index");
+    started.push(
+      await startSquareSandbox({
+        port: port(sandbox.squareUrl),
+        appUrl: config.appUrl,
+        applicationId: config.square.applicationId,
+        applicationSecret: config.square.applicationSecret,
+        webhookSignatureKey: config.square.webhookSignatureKey,
+      }),
+    );
+  }
+  if (sandboxed.quickbooks) {
+    const { startIntuitSandbox } = await import("../sandbox/intuit/index");
+    started.push(
+      await startIntuitSandbox({
+        port: port(sandbox.intuitUrl),
+        appUrl: config.appUrl,
+        clientId: config.quickbooks.clientId,
+        clientSecret: config.quickbooks.clientSecret,
+        webhookVerifierToken: config.quickbooks.webhookVerifierToken,
+      }),
+    );
+  }
+  logger.info({ shopify: sandboxed.shopify && sandbox.url, square: sandboxed.square && sandbox.squareUrl, quickbooks: sandboxed.quickbooks && sandbox.intuitUrl }, "vendor sandboxes started (no credentials configured for them)");
+  return started;
 }
 
 export function getRuntime(): RuntimeState {

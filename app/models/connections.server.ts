@@ -1,5 +1,6 @@
 import type { Prisma, PrismaClient } from "~/db.server";
 import type { ConnectionStatus, Provider } from "~/generated/prisma/client";
+import { openSecret, sealSecret, type KeyRing } from "~/security/encryption.server";
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -61,4 +62,96 @@ export async function markConnectionNeedsReauth(
       data: { tenantId: input.tenantId, actorType: "SYSTEM", action: "connection.needs_reauth", target: input.provider, details: { reason: input.reason } },
     });
   });
+}
+
+export class ConnectionBelongsToAnotherTenantError extends Error {
+  override name = "ConnectionBelongsToAnotherTenantError";
+}
+
+/**
+ * Stores a vendor account's tokens for a tenant (sealed, bound to the connection's id) and marks it ACTIVE.
+ * An account already linked to another tenant is refused, never merged: the unique key on
+ * (provider, externalId) is the final word, under a lock so two callbacks cannot race past the check.
+ */
+export async function saveConnectionCredentials(
+  db: PrismaClient,
+  keyRing: KeyRing,
+  input: {
+    tenantId: string;
+    provider: Provider;
+    externalId: string;
+    displayName: string;
+    credentials: Record<string, unknown>;
+    accessTokenExpiresAt: Date | null;
+    refreshTokenExpiresAt: Date | null;
+    scopes: string[];
+    actor: string;
+  },
+): Promise<{ connectionId: string }> {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`connection:${input.provider}:${input.externalId}`}, 0))`;
+    const owner = await tx.connection.findUnique({ where: { provider_externalId: { provider: input.provider, externalId: input.externalId } }, select: { tenantId: true, status: true } });
+    if (owner && owner.tenantId !== input.tenantId) {
+      if (owner.status !== "DISCONNECTED") {
+        throw new ConnectionBelongsToAnotherTenantError(`This ${providerLabel(input.provider)} account is already connected to another Tillbridge account.`);
+      }
+      // A tenant that disconnected the account no longer holds it; its audit trail stays in AuditLog.
+      await tx.connection.delete({ where: { provider_externalId: { provider: input.provider, externalId: input.externalId } } });
+    }
+    const fields = {
+      externalId: input.externalId,
+      displayName: input.displayName,
+      status: "ACTIVE" as const,
+      scopes: input.scopes,
+      accessTokenExpiresAt: input.accessTokenExpiresAt,
+      refreshTokenExpiresAt: input.refreshTokenExpiresAt,
+      lastError: null,
+      lastCheckedAt: new Date(),
+    };
+    const connection = await tx.connection.upsert({
+      where: { tenantId_provider: { tenantId: input.tenantId, provider: input.provider } },
+      create: { tenantId: input.tenantId, provider: input.provider, ...fields },
+      update: fields,
+      select: { id: true },
+    });
+    await tx.connection.update({
+      where: { id: connection.id },
+      data: { credentialsEncrypted: sealSecret(keyRing, JSON.stringify(input.credentials), `connection:${connection.id}`) },
+    });
+    await resolveConnectionIssues(tx, input.tenantId, input.provider);
+    await tx.auditLog.create({
+      data: { tenantId: input.tenantId, actorType: "MERCHANT", actorId: input.actor, action: "connection.connected", target: input.provider, details: { account: input.displayName } },
+    });
+    return { connectionId: connection.id };
+  });
+}
+
+/** The connection and its opened credentials, or null when the tenant has none (or it is disconnected). */
+export async function readConnectionCredentials<T>(db: Db, keyRing: KeyRing, tenantId: string, provider: Provider) {
+  const connection = await db.connection.findUnique({ where: { tenantId_provider: { tenantId, provider } } });
+  if (!connection?.credentialsEncrypted) return null;
+  return { connection, credentials: JSON.parse(openSecret(keyRing, connection.credentialsEncrypted, `connection:${connection.id}`)) as T };
+}
+
+/** Disconnected: tokens deleted, syncs using the connection stopped, the row and its history kept. */
+export async function markConnectionDisconnected(db: PrismaClient, input: { tenantId: string; provider: Provider; actor: string; reason: string }): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const connection = await tx.connection.findUnique({ where: { tenantId_provider: { tenantId: input.tenantId, provider: input.provider } }, select: { id: true } });
+    if (!connection) return;
+    await tx.connection.update({
+      where: { id: connection.id },
+      data: { status: "DISCONNECTED", credentialsEncrypted: null, accessTokenExpiresAt: null, refreshTokenExpiresAt: null },
+    });
+    await tx.sync.updateMany({
+      where: { tenantId: input.tenantId, OR: [{ sourceConnectionId: connection.id }, { targetConnectionId: connection.id }] },
+      data: { enabled: false },
+    });
+    await tx.auditLog.create({
+      data: { tenantId: input.tenantId, actorType: input.actor === "system" ? "SYSTEM" : "MERCHANT", actorId: input.actor, action: "connection.disconnected", target: input.provider, details: { reason: input.reason } },
+    });
+  });
+}
+
+export function providerLabel(provider: Provider): string {
+  return { SHOPIFY: "Shopify", SQUARE: "Square", QUICKBOOKS: "QuickBooks" }[provider];
 }

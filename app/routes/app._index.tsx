@@ -67,20 +67,24 @@ export default function Overview() {
                   {connectedCount} of {connections.length} connected
                 </Text>
               </InlineStack>
-              {connections.map((connection) => (
-                <InlineStack key={connection.provider} align="space-between" blockAlign="center">
-                  <BlockStack gap="050">
-                    <Text as="h3" variant="headingSm">
-                      {connection.name}
-                    </Text>
-                    <Text as="p" tone="subdued">
-                      {connection.account ? `${connection.account} · ` : ""}
-                      {connection.role}
-                    </Text>
-                  </BlockStack>
-                  <ConnectionStatusBadge status={connection.status} />
-                </InlineStack>
-              ))}
+              <ul aria-label="Connections" style={{ listStyle: "none", margin: 0, padding: 0 }}>
+                {connections.map((connection) => (
+                  <li key={connection.provider} aria-label={connection.name}>
+                    <InlineStack align="space-between" blockAlign="center">
+                      <BlockStack gap="050">
+                        <Text as="h3" variant="headingSm">
+                          {connection.name}
+                        </Text>
+                        <Text as="p" tone="subdued">
+                          {connection.account ? `${connection.account} · ` : ""}
+                          {connection.role}
+                        </Text>
+                      </BlockStack>
+                      <ConnectionStatusBadge status={connection.status} />
+                    </InlineStack>
+                  </li>
+                ))}
+              </ul>
               {connectedCount < connections.length && (
                 <Text as="p">
                   <RemixLink to="/app/connections">Manage connections</RemixLink>

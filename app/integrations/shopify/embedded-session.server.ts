@@ -1,3 +1,4 @@
+import { getConfig } from "~/config.server";
 import { db } from "~/db.server";
 import { installShopifyTenant } from "~/models/tenants.server";
 import { authenticate } from "~/shopify.server";
@@ -26,4 +27,15 @@ export async function requireShopifyTenant(request: Request) {
     scopes: (context.session.scope ?? "").split(",").filter(Boolean),
   });
   return { ...context, shop, tenantId };
+}
+
+/**
+ * The address of an app page inside the merchant's Shopify admin, for flows that leave the admin (vendor
+ * consent pages) and must bring the merchant back: the sandbox's admin page, or admin.shopify.com.
+ */
+export function embeddedAdminUrl(shop: string, appPath: string): string {
+  const config = getConfig();
+  if (config.sandboxed.shopify) return `${config.sandbox.url}/store/${shop}/admin?path=${encodeURIComponent(appPath)}`;
+  const handle = shop.replace(/\.myshopify\.com$/, "");
+  return `https://admin.shopify.com/store/${handle}/apps/${config.shopify.apiKey}${appPath}`;
 }

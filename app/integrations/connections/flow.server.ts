@@ -1,0 +1,109 @@
+import { getConfig } from "~/config.server";
+import type { PrismaClient } from "~/db.server";
+import { quickBooksConnector } from "~/integrations/quickbooks/connector.server";
+import { squareConnector } from "~/integrations/square/connector.server";
+import {
+  ConnectionBelongsToAnotherTenantError,
+  markConnectionDisconnected,
+  markConnectionNeedsReauth,
+  providerLabel,
+  readConnectionCredentials,
+  saveConnectionCredentials,
+} from "~/models/connections.server";
+import { logger } from "~/observability/logger.server";
+import { consumeOAuthState, createOAuthState, OAuthStateError } from "~/security/oauth-state.server";
+import { getKeyRing } from "~/security/key-ring.server";
+import type { ConnectionHealth, VendorConnector } from "./types";
+
+/**
+ * Connecting, checking and disconnecting Square and QuickBooks, the same way for both: a state bound to the
+ * tenant and the person, the vendor's consent page, the callback that stores sealed tokens, and clean exits.
+ */
+
+export type ConnectableProvider = "SQUARE" | "QUICKBOOKS";
+
+const connectors: Record<ConnectableProvider, VendorConnector<never>> = {
+  SQUARE: squareConnector as VendorConnector<never>,
+  QUICKBOOKS: quickBooksConnector as VendorConnector<never>,
+};
+
+export async function startConnection(
+  db: PrismaClient,
+  input: { tenantId: string; provider: ConnectableProvider; actor: string; returnTo: string },
+): Promise<string> {
+  const state = await createOAuthState(db, input);
+  return connectors[input.provider].authorizeUrl(state);
+}
+
+export type ConnectionOutcome =
+  | { ok: true; returnTo: string; account: string }
+  | { ok: false; title: string; message: string; returnTo: string | null };
+
+/** Handles the vendor's redirect back. Never throws for what a merchant can cause: it says what happened. */
+export async function completeConnection(db: PrismaClient, provider: ConnectableProvider, callbackUrl: URL): Promise<ConnectionOutcome> {
+  const label = providerLabel(provider);
+  let flow: Awaited<ReturnType<typeof consumeOAuthState>>;
+  try {
+    flow = await consumeOAuthState(db, { state: callbackUrl.searchParams.get("state"), provider });
+  } catch (error) {
+    if (error instanceof OAuthStateError) return { ok: false, title: `${label} was not connected`, message: error.message, returnTo: null };
+    throw error;
+  }
+  if (callbackUrl.searchParams.get("error")) {
+    return {
+      ok: false,
+      title: `${label} was not connected`,
+      message: `You declined the connection on ${label}'s page, so nothing was connected and nothing changed. You can connect ${label} at any time from Connections.`,
+      returnTo: flow.returnTo,
+    };
+  }
+  try {
+    const account = await connectors[provider].completeAuthorization(callbackUrl);
+    await saveConnectionCredentials(db, getKeyRing(getConfig()), { ...account, tenantId: flow.tenantId, provider, actor: flow.actor });
+    logger.info({ tenantId: flow.tenantId, provider, account: account.externalId }, "connection established");
+    return { ok: true, returnTo: flow.returnTo, account: account.displayName };
+  } catch (error) {
+    if (error instanceof ConnectionBelongsToAnotherTenantError) {
+      return {
+        ok: false,
+        title: `${label} was not connected`,
+        message: `${error.message} An account can belong to one Tillbridge account at a time. Disconnect it there first, or contact support to move it.`,
+        returnTo: flow.returnTo,
+      };
+    }
+    logger.error({ err: error, tenantId: flow.tenantId, provider }, "connection could not be completed");
+    return {
+      ok: false,
+      title: `${label} was not connected`,
+      message: `${label} did not complete the connection (the approval may have expired). Nothing was stored. Please try connecting again.`,
+      returnTo: flow.returnTo,
+    };
+  }
+}
+
+/** Revokes upstream where possible (a failure there does not keep the tokens), then deletes the tokens locally. */
+export async function disconnect(db: PrismaClient, input: { tenantId: string; provider: ConnectableProvider; actor: string }): Promise<void> {
+  const stored = await readConnectionCredentials<never>(db, getKeyRing(getConfig()), input.tenantId, input.provider);
+  let reason = "disconnected by the merchant";
+  if (stored) {
+    try {
+      await connectors[input.provider].revoke(stored.credentials);
+    } catch (error) {
+      reason = "disconnected by the merchant; the vendor did not confirm the revocation";
+      logger.warn({ err: error, tenantId: input.tenantId, provider: input.provider }, "upstream revoke failed; disconnecting locally anyway");
+    }
+  }
+  await markConnectionDisconnected(db, { ...input, reason });
+}
+
+/** "Test connection": asks the vendor, records when and what it said, and flags a lost authorization. */
+export async function testConnection(db: PrismaClient, input: { tenantId: string; provider: ConnectableProvider }): Promise<ConnectionHealth> {
+  const stored = await readConnectionCredentials<never>(db, getKeyRing(getConfig()), input.tenantId, input.provider);
+  if (!stored) return { ok: false, detail: `${providerLabel(input.provider)} is not connected.`, authorizationLost: false };
+  const health = await connectors[input.provider].checkHealth(stored.credentials);
+  await db.connection.update({ where: { id: stored.connection.id }, data: { lastCheckedAt: new Date(), lastError: health.ok ? null : health.detail } });
+  if (health.authorizationLost) {
+    await markConnectionNeedsReauth(db, { tenantId: input.tenantId, provider: input.provider, reason: health.detail, message: health.detail });
+  }
+  return health;
+}

@@ -1,0 +1,30 @@
+/**
+ * What every connectable vendor (Square, QuickBooks) provides to the connection flow. The flow itself (state,
+ * callback, storing tokens, disconnecting) is shared: app/integrations/connections/flow.server.ts.
+ */
+export interface ConnectedAccount {
+  externalId: string;
+  displayName: string;
+  credentials: Record<string, unknown>;
+  accessTokenExpiresAt: Date | null;
+  refreshTokenExpiresAt: Date | null;
+  scopes: string[];
+}
+
+export interface ConnectionHealth {
+  ok: boolean;
+  /** Plain words for the merchant: what was checked, or what is wrong and what to do. */
+  detail: string;
+  /** The vendor says the authorization is gone for good (revoked, expired refresh token). */
+  authorizationLost: boolean;
+}
+
+export interface VendorConnector<Credentials> {
+  /** Where the merchant approves access; `state` comes back on the callback. */
+  authorizeUrl(state: string): string;
+  /** Exchanges the callback's code for tokens and reads the account's identity. */
+  completeAuthorization(callbackUrl: URL): Promise<ConnectedAccount>;
+  /** Revokes upstream; failures are logged by the caller and do not block disconnecting locally. */
+  revoke(credentials: Credentials): Promise<void>;
+  checkHealth(credentials: Credentials): Promise<ConnectionHealth>;
+}

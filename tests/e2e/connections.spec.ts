@@ -1,0 +1,73 @@
+import type { FrameLocator, Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+
+// Connecting Square and QuickBooks from the embedded app, through the sandboxes' consent pages.
+
+const DEMO_SHOP = "tillbridge-demo.myshopify.com";
+
+async function openConnections(page: Page): Promise<FrameLocator> {
+  await page.goto("/");
+  await page.getByRole("link", { name: "Open the demo Shopify admin" }).click();
+  await page.getByRole("button", { name: "Open Tillbridge" }).first().click();
+  const app = page.frameLocator("iframe");
+  await expect(app.getByRole("heading", { name: "Overview", exact: true })).toBeVisible({ timeout: 20_000 });
+  await page.getByRole("link", { name: "Connections" }).click();
+  await expect(app.getByRole("heading", { name: "Connections", exact: true })).toBeVisible();
+  return app;
+}
+
+function vendorCard(app: FrameLocator, name: string) {
+  return app.getByRole("region", { name, exact: true });
+}
+
+test("a merchant connects Square and QuickBooks, disconnects QuickBooks and reconnects it", async ({ page }) => {
+  let app = await openConnections(page);
+
+  // Square: its consent page, a seller, Allow; back in the admin with the seller connected.
+  await vendorCard(app, "Square").getByRole("button", { name: "Connect Square" }).click();
+  await expect(page.getByText("Tillbridge would like to access your Square account")).toBeVisible();
+  await page.getByRole("radio", { name: /Tillbridge Books & Games/ }).check();
+  await page.getByRole("button", { name: "Allow" }).click();
+  await expect(page).toHaveURL(new RegExp(`/store/${DEMO_SHOP}/admin`));
+  app = page.frameLocator("iframe");
+  await expect(vendorCard(app, "Square").getByText("Account: Tillbridge Books & Games")).toBeVisible({ timeout: 20_000 });
+  await expect(vendorCard(app, "Square").getByText("Connected", { exact: true })).toBeVisible();
+
+  // QuickBooks: Intuit's consent page with its company picker.
+  await vendorCard(app, "QuickBooks Online").getByRole("button", { name: "Connect to QuickBooks" }).click();
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  app = page.frameLocator("iframe");
+  const quickbooks = vendorCard(app, "QuickBooks Online");
+  await expect(quickbooks.getByText(/^Account: /)).toBeVisible({ timeout: 20_000 });
+
+  // Test connection asks QuickBooks for the company.
+  await quickbooks.getByRole("button", { name: "Test connection" }).click();
+  await expect(quickbooks.getByText(/QuickBooks answered for/)).toBeVisible();
+
+  // Disconnect revokes upstream and shows it disconnected.
+  await quickbooks.getByRole("button", { name: "Disconnect" }).click();
+  await expect(quickbooks.getByText("QuickBooks is disconnected.")).toBeVisible();
+  await expect(quickbooks.getByText("Disconnected", { exact: true })).toBeVisible();
+
+  // Reconnect.
+  await quickbooks.getByRole("button", { name: "Connect to QuickBooks" }).click();
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  app = page.frameLocator("iframe");
+  await expect(vendorCard(app, "QuickBooks Online").getByText("Connected", { exact: true })).toBeVisible({ timeout: 20_000 });
+});
+
+test("declining on Square's consent page says what happened and connects nothing", async ({ page }) => {
+  const app = await openConnections(page);
+  const connectButton = vendorCard(app, "Square").getByRole("button", { name: /Connect Square|Reconnect Square/ });
+  if (await connectButton.count()) {
+    await connectButton.click();
+  } else {
+    await vendorCard(app, "Square").getByRole("button", { name: "Disconnect" }).click();
+    await vendorCard(app, "Square").getByRole("button", { name: "Connect Square" }).click();
+  }
+  await page.getByRole("button", { name: "Deny" }).click();
+  await expect(page.getByRole("heading", { name: "Square was not connected" })).toBeVisible();
+  await expect(page.getByText(/You declined the connection on Square's page, so nothing was connected/)).toBeVisible();
+  await page.getByRole("link", { name: "Back to Connections" }).click();
+  await expect(page.frameLocator("iframe").getByRole("heading", { name: "Connections", exact: true })).toBeVisible({ timeout: 20_000 });
+});

@@ -1,0 +1,199 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SANDBOX_QUICKBOOKS_CLIENT_ID, SANDBOX_QUICKBOOKS_CLIENT_SECRET, SANDBOX_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN, SECOND_DEMO_REALM_ID, startIntuitSandbox, type IntuitSandbox } from "../../../sandbox/intuit/index";
+import { SANDBOX_SQUARE_APPLICATION_ID, SANDBOX_SQUARE_APPLICATION_SECRET, SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY, startSquareSandbox, type SquareSandbox } from "../../../sandbox/square/index";
+import { answerConsentPage } from "../../support/consent-forms";
+import { randomPort } from "../../support/dev-server";
+
+// Connecting Square and QuickBooks through their sandboxes with the real SDKs: state checks, refusals,
+// sealed tokens, disconnect and health checks, with the effects read from the database.
+
+const APP_URL = "http://localhost:3000";
+const SELLER_A = "MLTB0DEMO0001";
+const SELLER_B = "MLTB0DEMO0002";
+let square: SquareSandbox;
+let intuit: IntuitSandbox;
+let app: {
+  db: typeof import("~/db.server");
+  flow: typeof import("~/integrations/connections/flow.server");
+  tenants: typeof import("~/models/tenants.server");
+};
+let counter = 0;
+
+beforeAll(async () => {
+  const base = randomPort();
+  square = await startSquareSandbox({
+    port: base + 2,
+    appUrl: APP_URL,
+    applicationId: SANDBOX_SQUARE_APPLICATION_ID,
+    applicationSecret: SANDBOX_SQUARE_APPLICATION_SECRET,
+    webhookSignatureKey: SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY,
+  });
+  intuit = await startIntuitSandbox({
+    port: base + 3,
+    appUrl: APP_URL,
+    clientId: SANDBOX_QUICKBOOKS_CLIENT_ID,
+    clientSecret: SANDBOX_QUICKBOOKS_CLIENT_SECRET,
+    webhookVerifierToken: SANDBOX_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN,
+  });
+  // The app reads its configuration on first use: point it at these sandboxes first.
+  process.env.SANDBOX_URL = `http://localhost:${base}`;
+  process.env.APP_URL = APP_URL;
+  app = {
+    db: await import("~/db.server"),
+    flow: await import("~/integrations/connections/flow.server"),
+    tenants: await import("~/models/tenants.server"),
+  };
+});
+
+afterAll(async () => {
+  await square.close();
+  await intuit.close();
+});
+
+async function newTenant() {
+  counter += 1;
+  const shop = `connect-${counter}.myshopify.com`;
+  const { tenantId } = await app.tenants.installShopifyTenant(app.db.db(), { shop, shopName: `Connect ${counter}`, scopes: [] });
+  return tenantId;
+}
+
+async function approveSquare(tenantId: string, seller = SELLER_A) {
+  const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "SQUARE", actor: "shopify-user:1001", returnTo: "http://admin.example/connections" });
+  return answerConsentPage(authorizeUrl, { account: { field: "merchant_id", value: seller }, button: { field: "decision", value: "approve" } });
+}
+
+async function approveQuickBooks(tenantId: string) {
+  const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "QUICKBOOKS", actor: "shopify-user:1001", returnTo: "http://admin.example/connections" });
+  return answerConsentPage(authorizeUrl, { account: { field: "realmId", value: SECOND_DEMO_REALM_ID }, button: { field: "action", value: "connect" } });
+}
+
+async function captureStdout<T>(work: () => Promise<T>): Promise<{ result: T; output: string }> {
+  const chunks: string[] = [];
+  const original = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    chunks.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString());
+    return (original as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  const { logger } = await import("~/observability/logger.server");
+  const level = logger.level;
+  logger.level = "debug";
+  try {
+    return { result: await work(), output: chunks.join("") };
+  } finally {
+    logger.level = level;
+    process.stdout.write = original;
+  }
+}
+
+describe("connecting Square", () => {
+  it("stores the seller's tokens sealed, shows the business name, and never logs a token", async () => {
+    const tenantId = await newTenant();
+    const callback = await approveSquare(tenantId, SELLER_B);
+    const { result: outcome, output } = await captureStdout(() => app.flow.completeConnection(app.db.db(), "SQUARE", callback));
+    expect(outcome).toEqual({ ok: true, returnTo: "http://admin.example/connections", account: "Tillbridge Books & Games" });
+
+    const connection = await app.db.db().connection.findUniqueOrThrow({ where: { tenantId_provider: { tenantId, provider: "SQUARE" } } });
+    expect(connection).toMatchObject({ status: "ACTIVE", externalId: SELLER_B, displayName: "Tillbridge Books & Games" });
+    expect(connection.accessTokenExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 29 * 24 * 3600_000);
+    // Sealed: Square's tokens start EAAA (access) and EQAA (refresh); neither prefix survives encryption.
+    expect(connection.credentialsEncrypted).toMatch(/^v1\./);
+    expect(connection.credentialsEncrypted).not.toMatch(/EAAA|EQAA/);
+    expect(output).toContain("connection established");
+    expect(output).not.toMatch(/EAAA|EQAA|sq0cgb-/);
+    await app.flow.disconnect(app.db.db(), { tenantId, provider: "SQUARE", actor: "test" });
+  });
+
+  it("refuses a replayed state: the second use stores nothing", async () => {
+    const tenantId = await newTenant();
+    const callback = await approveSquare(tenantId);
+    expect((await app.flow.completeConnection(app.db.db(), "SQUARE", callback)).ok).toBe(true);
+    await app.flow.disconnect(app.db.db(), { tenantId, provider: "SQUARE", actor: "test" });
+    const replay = await app.flow.completeConnection(app.db.db(), "SQUARE", callback);
+    expect(replay).toMatchObject({ ok: false, message: expect.stringMatching(/already used or is not from Tillbridge/) });
+    expect((await app.db.db().connection.findFirstOrThrow({ where: { tenantId, provider: "SQUARE" } })).status).toBe("DISCONNECTED");
+  });
+
+  it("refuses a tampered or missing state, and one meant for another vendor, storing nothing", async () => {
+    const tenantId = await newTenant();
+    const callback = await approveSquare(tenantId);
+    const tampered = new URL(callback);
+    tampered.searchParams.set("state", `${callback.searchParams.get("state")}x`);
+    expect(await app.flow.completeConnection(app.db.db(), "SQUARE", tampered)).toMatchObject({ ok: false, message: expect.stringMatching(/not from Tillbridge/) });
+    const missing = new URL(callback);
+    missing.searchParams.delete("state");
+    expect(await app.flow.completeConnection(app.db.db(), "SQUARE", missing)).toMatchObject({ ok: false, message: expect.stringMatching(/missing its security check/) });
+    expect(await app.flow.completeConnection(app.db.db(), "QUICKBOOKS", callback)).toMatchObject({ ok: false, message: expect.stringMatching(/belongs to another connection/) });
+    expect(await app.db.db().connection.count({ where: { tenantId, provider: "SQUARE" } })).toBe(0);
+  });
+
+  it("refuses an expired state", async () => {
+    const tenantId = await newTenant();
+    const callback = await approveSquare(tenantId);
+    await app.db.db().oAuthState.updateMany({ where: { tenantId }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    expect(await app.flow.completeConnection(app.db.db(), "SQUARE", callback)).toMatchObject({ ok: false, message: expect.stringMatching(/has expired/) });
+    expect(await app.db.db().connection.count({ where: { tenantId, provider: "SQUARE" } })).toBe(0);
+  });
+
+  it("says plainly that the merchant declined, and stores nothing", async () => {
+    const tenantId = await newTenant();
+    const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "SQUARE", actor: "u", returnTo: "http://admin.example/c" });
+    const callback = await answerConsentPage(authorizeUrl, { account: { field: "merchant_id", value: SELLER_A }, button: { field: "decision", value: "deny" } });
+    expect(await app.flow.completeConnection(app.db.db(), "SQUARE", callback)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/You declined the connection on Square's page/),
+      returnTo: "http://admin.example/c",
+    });
+    expect(await app.db.db().connection.count({ where: { tenantId, provider: "SQUARE" } })).toBe(0);
+  });
+
+  it("refuses a seller that already belongs to another tenant, and leaves that tenant's connection alone", async () => {
+    const first = await newTenant();
+    expect((await app.flow.completeConnection(app.db.db(), "SQUARE", await approveSquare(first, SELLER_A))).ok).toBe(true);
+    const second = await newTenant();
+    const outcome = await app.flow.completeConnection(app.db.db(), "SQUARE", await approveSquare(second, SELLER_A));
+    expect(outcome).toMatchObject({ ok: false, message: expect.stringMatching(/already connected to another Tillbridge account/) });
+    expect(await app.db.db().connection.count({ where: { tenantId: second, provider: "SQUARE" } })).toBe(0);
+    expect((await app.db.db().connection.findFirstOrThrow({ where: { tenantId: first, provider: "SQUARE" } })).status).toBe("ACTIVE");
+    await app.flow.disconnect(app.db.db(), { tenantId: first, provider: "SQUARE", actor: "test" });
+  });
+
+  it("disconnect revokes at Square, deletes the tokens and keeps the history; a revoked token shows as NEEDS_REAUTH on test", async () => {
+    const tenantId = await newTenant();
+    expect((await app.flow.completeConnection(app.db.db(), "SQUARE", await approveSquare(tenantId, SELLER_B))).ok).toBe(true);
+    expect(await app.flow.testConnection(app.db.db(), { tenantId, provider: "SQUARE" })).toMatchObject({ ok: true, detail: expect.stringMatching(/locations? visible/) });
+
+    // Revoked from Square's side (e.g. the seller's dashboard): the next check finds out and tells the merchant.
+    await fetch(`${square.url}/_sandbox/sellers/${SELLER_B}/revoke`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ revokerType: "MERCHANT" }) });
+    expect(await app.flow.testConnection(app.db.db(), { tenantId, provider: "SQUARE" })).toMatchObject({ ok: false, authorizationLost: true });
+    expect((await app.db.db().connection.findFirstOrThrow({ where: { tenantId, provider: "SQUARE" } })).status).toBe("NEEDS_REAUTH");
+    expect(await app.db.db().syncIssue.count({ where: { tenantId, code: "CONNECTION_NEEDS_REAUTH", status: "OPEN" } })).toBe(1);
+
+    // Reconnecting resolves the issue; disconnecting revokes upstream and deletes the tokens.
+    expect((await app.flow.completeConnection(app.db.db(), "SQUARE", await approveSquare(tenantId, SELLER_B))).ok).toBe(true);
+    expect(await app.db.db().syncIssue.count({ where: { tenantId, code: "CONNECTION_NEEDS_REAUTH", status: "OPEN" } })).toBe(0);
+    const revokesBefore = square.stats().revokes;
+    await app.flow.disconnect(app.db.db(), { tenantId, provider: "SQUARE", actor: "shopify-user:1001" });
+    expect(square.stats().revokes).toBe(revokesBefore + 1);
+    const connection = await app.db.db().connection.findFirstOrThrow({ where: { tenantId, provider: "SQUARE" } });
+    expect(connection).toMatchObject({ status: "DISCONNECTED", credentialsEncrypted: null });
+    expect(await app.db.db().auditLog.count({ where: { tenantId, action: "connection.disconnected", target: "SQUARE" } })).toBe(1);
+  });
+});
+
+describe("connecting QuickBooks", () => {
+  it("stores the realm and company name, tests CompanyInfo, and revokes at Intuit on disconnect", async () => {
+    const tenantId = await newTenant();
+    const outcome = await app.flow.completeConnection(app.db.db(), "QUICKBOOKS", await approveQuickBooks(tenantId));
+    expect(outcome.ok).toBe(true);
+    const connection = await app.db.db().connection.findFirstOrThrow({ where: { tenantId, provider: "QUICKBOOKS" } });
+    expect(connection.externalId).toBe(SECOND_DEMO_REALM_ID);
+    expect(connection.displayName).toBeTruthy();
+    expect(connection.refreshTokenExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 99 * 24 * 3600_000);
+    expect(await app.flow.testConnection(app.db.db(), { tenantId, provider: "QUICKBOOKS" })).toMatchObject({ ok: true, detail: expect.stringMatching(/QuickBooks answered for/) });
+
+    const revokesBefore = intuit.stats().revokes;
+    await app.flow.disconnect(app.db.db(), { tenantId, provider: "QUICKBOOKS", actor: "shopify-user:1001" });
+    expect(intuit.stats().revokes).toBe(revokesBefore + 1);
+    expect(await app.db.db().connection.findFirstOrThrow({ where: { id: connection.id } })).toMatchObject({ status: "DISCONNECTED", credentialsEncrypted: null });
+  });
+});
