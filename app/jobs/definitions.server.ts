@@ -1,9 +1,11 @@
 import { z } from "zod";
+import { db } from "~/db.server";
+import { connectionsDueForRefresh, refreshConnectionTokens, warnAboutExpiringAuthorizations } from "~/integrations/connections/token-refresh.server";
 import { defineJob, type JobDefinition } from "./registry";
 
 /**
- * Does nothing but prove the queue works end to end: used by /readyz-style smoke checks, tests and
- * bench/jobs.ts (the no-op processing rate measures the engine's own overhead).
+ * Does nothing but prove the queue works end to end: used by tests and bench/jobs.ts (the no-op processing rate
+ * measures the engine's own overhead).
  */
 export const noopJob = defineJob({
   name: "system.noop",
@@ -12,5 +14,30 @@ export const noopJob = defineJob({
   async handle() {},
 });
 
+/** Renews one connection's tokens if they are due (serialized per connection inside). */
+export const refreshConnectionTokensJob = defineJob({
+  name: "connections.refresh-tokens",
+  payload: z.object({ connectionId: z.uuid() }).strict(),
+  policy: { retryLimit: 8, retryDelaySeconds: 30, retryDelayMaxSeconds: 1800, batchSize: 10, localConcurrency: 1 },
+  async handle({ connectionId }, context) {
+    const outcome = await refreshConnectionTokens(db(), connectionId);
+    context.logger.info({ connectionId, outcome }, "token renewal");
+  },
+});
+
+/** Every five minutes: one renewal job per connection that may be due, and warnings for authorizations ending. */
+export const refreshSweepJob = defineJob({
+  name: "connections.refresh-sweep",
+  payload: z.object({}).strict(),
+  policy: { retryLimit: 1, batchSize: 1, localConcurrency: 1 },
+  schedule: "*/5 * * * *",
+  async handle(_payload, context) {
+    for (const connectionId of await connectionsDueForRefresh(db())) {
+      await context.send(refreshConnectionTokensJob, { connectionId }, { singletonKey: connectionId });
+    }
+    await warnAboutExpiringAuthorizations(db());
+  },
+});
+
 /** Every job type the workers run. A job type not listed here is never worked. */
-export const jobDefinitions: readonly JobDefinition[] = [noopJob];
+export const jobDefinitions: readonly JobDefinition[] = [noopJob, refreshConnectionTokensJob, refreshSweepJob];

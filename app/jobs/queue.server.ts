@@ -46,19 +46,7 @@ export async function startJobQueue(
   for (const definition of options.definitions) await ensureQueues(boss, definition, database.kind === "postgres");
 
   let running = true;
-  if (options.runWorkers) {
-    for (const definition of options.definitions) await startWorker(boss, definition);
-  }
-
-  const validate = <S extends z.ZodType>(job: JobDefinition<S>, payload: unknown) => {
-    const parsed = job.payload.safeParse(payload);
-    if (!parsed.success) {
-      throw new TypeError(`Invalid payload for job ${job.name}: ${parsed.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`).join("; ")}`);
-    }
-    return parsed.data as object;
-  };
-
-  return {
+  const queue: JobQueue = {
     boss,
     workersRunning: options.runWorkers,
     isRunning: () => running,
@@ -98,6 +86,18 @@ export async function startJobQueue(
       await boss.stop({ graceful: true, timeout: stopOptions.timeoutMs ?? 20_000, close: true });
     },
   };
+  if (options.runWorkers) {
+    for (const definition of options.definitions) await startWorker(boss, definition, queue);
+  }
+  return queue;
+}
+
+function validate<S extends z.ZodType>(job: JobDefinition<S>, payload: unknown): object {
+  const parsed = job.payload.safeParse(payload);
+  if (!parsed.success) {
+    throw new TypeError(`Invalid payload for job ${job.name}: ${parsed.error.issues.map((issue) => `${issue.path.join(".")} ${issue.message}`).join("; ")}`);
+  }
+  return parsed.data as object;
 }
 
 async function ensureQueues(boss: PgBoss, definition: JobDefinition, notify: boolean): Promise<void> {
@@ -118,9 +118,11 @@ async function ensureQueues(boss: PgBoss, definition: JobDefinition, notify: boo
   } else {
     await boss.createQueue(definition.name, { ...queueOptions, notify });
   }
+  // pg-boss keeps one schedule per name: every process may declare it, one worker sends each occurrence.
+  if (definition.schedule) await boss.schedule(definition.name, definition.schedule, {}, { tz: "UTC" });
 }
 
-async function startWorker(boss: PgBoss, definition: JobDefinition): Promise<void> {
+async function startWorker(boss: PgBoss, definition: JobDefinition, queue: JobQueue): Promise<void> {
   await boss.work(
     definition.name,
     {
@@ -133,11 +135,15 @@ async function startWorker(boss: PgBoss, definition: JobDefinition): Promise<voi
       includeMetadata: true,
       perJobResults: true,
     },
-    (jobs: JobWithMetadata<unknown>[]) => Promise.all(jobs.map((job) => runJob(definition, job))),
+    (jobs: JobWithMetadata<unknown>[]) => Promise.all(jobs.map((job) => runJob(definition, job, queue))),
   );
 }
 
-export async function runJob(definition: JobDefinition, job: Pick<JobWithMetadata<unknown>, "id" | "data" | "retryCount">): Promise<JobResult> {
+export async function runJob(
+  definition: JobDefinition,
+  job: Pick<JobWithMetadata<unknown>, "id" | "data" | "retryCount">,
+  queue: Pick<JobQueue, "send">,
+): Promise<JobResult> {
   return withLogContext({ jobId: job.id, jobName: definition.name }, async () => {
     const parsed = definition.payload.safeParse(job.data);
     if (!parsed.success) {
@@ -146,7 +152,12 @@ export async function runJob(definition: JobDefinition, job: Pick<JobWithMetadat
     }
     const started = performance.now();
     try {
-      await definition.handle(parsed.data, { jobId: job.id, retryCount: job.retryCount, logger: logger.child({}) });
+      await definition.handle(parsed.data, {
+        jobId: job.id,
+        retryCount: job.retryCount,
+        logger: logger.child({}),
+        send: (next, payload, sendOptions) => queue.send(next, payload, sendOptions),
+      });
       logger.debug({ durationMs: Math.round(performance.now() - started) }, "job completed");
       return { id: job.id, status: "completed" };
     } catch (error) {

@@ -10,6 +10,8 @@ export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly payload: Schema;
   readonly policy: JobPolicy;
+  /** A cron expression (UTC): the job is sent with an empty payload on that schedule, once across all workers. */
+  readonly schedule?: string;
   handle(payload: z.output<Schema>, context: JobContext): Promise<void>;
 }
 
@@ -18,6 +20,8 @@ export interface JobContext {
   /** 0 on the first attempt. */
   retryCount: number;
   logger: Logger;
+  /** Sends follow-up jobs (e.g. a sweep fanning out one job per connection). */
+  send<S extends z.ZodType>(job: JobDefinition<S>, payload: z.input<S>, options?: { singletonKey?: string }): Promise<string | null>;
 }
 
 export interface JobPolicy {
@@ -47,6 +51,7 @@ export function defineJob<Schema extends z.ZodType>(definition: {
   name: string;
   payload: Schema;
   policy?: Partial<JobPolicy>;
+  schedule?: string;
   handle(payload: z.output<Schema>, context: JobContext): Promise<void>;
 }): JobDefinition<Schema> {
   if (!/^[a-z][a-z0-9-]*(\.[a-z0-9-]+)*$/.test(definition.name)) {
