@@ -19,6 +19,17 @@ export interface ConnectionHealth {
   authorizationLost: boolean;
 }
 
+export interface RefreshedTokens {
+  credentials: Record<string, unknown>;
+  accessTokenExpiresAt: Date | null;
+  refreshTokenExpiresAt: Date | null;
+}
+
+/** Thrown by a connector when the vendor refuses for good (revoked, refresh token dead): the merchant must act. */
+export class AuthorizationLostError extends Error {
+  override name = "AuthorizationLostError";
+}
+
 export interface VendorConnector<Credentials> {
   /** Where the merchant approves access; `state` comes back on the callback. */
   authorizeUrl(state: string): string;
@@ -27,4 +38,8 @@ export interface VendorConnector<Credentials> {
   /** Revokes upstream; failures are logged by the caller and do not block disconnecting locally. */
   revoke(credentials: Credentials): Promise<void>;
   checkHealth(credentials: Credentials): Promise<ConnectionHealth>;
+  /** Whether the tokens should be renewed now, by the vendor's own rules. */
+  isRefreshDue(credentials: Credentials, now: Date): boolean;
+  /** Renews the tokens; AuthorizationLostError when the vendor refuses for good, anything else is transient. */
+  refresh(credentials: Credentials): Promise<RefreshedTokens>;
 }

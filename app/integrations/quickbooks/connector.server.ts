@@ -1,6 +1,9 @@
 import OAuthClient from "intuit-oauth";
 import { getConfig } from "~/config.server";
-import type { ConnectionHealth, VendorConnector } from "~/integrations/connections/types";
+import { AuthorizationLostError, type ConnectionHealth, type VendorConnector } from "~/integrations/connections/types";
+
+/** Renew the hour-long access token with this much of it left, so no call starts with a dying token. */
+const RENEW_BEFORE_EXPIRY_MS = 10 * 60 * 1000;
 import { intuitOAuthEndpoints } from "../../../sandbox/intuit/endpoints";
 
 /**
@@ -9,7 +12,7 @@ import { intuitOAuthEndpoints } from "../../../sandbox/intuit/endpoints";
  * Refresh tokens rotate, and the previous one dies 24 hours after a new one is issued.
  */
 
-export interface QuickBooksCredentials {
+export type QuickBooksCredentials = {
   accessToken: string;
   refreshToken: string;
   realmId: string;
@@ -17,7 +20,7 @@ export interface QuickBooksCredentials {
   createdAt: string;
   expiresIn: number;
   refreshTokenExpiresIn: number;
-}
+};
 
 let endpointsPointedAtSandbox = false;
 
@@ -70,6 +73,26 @@ async function readCompanyName(client: OAuthClient, realmId: string): Promise<st
   return body?.CompanyInfo?.CompanyName ?? `QuickBooks company ${realmId}`;
 }
 
+function credentialsFromToken(token: { access_token?: string; refresh_token?: string; expires_in?: number | string; x_refresh_token_expires_in?: number | string; createdAt?: number }, realmId: string) {
+  if (!token.access_token || !token.refresh_token) throw new Error("QuickBooks' token response is missing fields");
+  const createdAt = new Date(token.createdAt ?? Date.now());
+  const expiresIn = Number(token.expires_in ?? 3600);
+  const refreshTokenExpiresIn = Number(token.x_refresh_token_expires_in ?? 0);
+  const credentials: QuickBooksCredentials = {
+    accessToken: token.access_token,
+    refreshToken: token.refresh_token,
+    realmId,
+    createdAt: createdAt.toISOString(),
+    expiresIn,
+    refreshTokenExpiresIn,
+  };
+  return {
+    credentials,
+    accessTokenExpiresAt: new Date(createdAt.getTime() + expiresIn * 1000),
+    refreshTokenExpiresAt: refreshTokenExpiresIn ? new Date(createdAt.getTime() + refreshTokenExpiresIn * 1000) : null,
+  };
+}
+
 export const quickBooksConnector: VendorConnector<QuickBooksCredentials> = {
   authorizeUrl(state) {
     return oauthClient().authorizeUri({ scope: [OAuthClient.scopes.Accounting], state });
@@ -80,29 +103,35 @@ export const quickBooksConnector: VendorConnector<QuickBooksCredentials> = {
     const response = await client.createToken(callbackUrl.toString());
     const token = response.getToken();
     const realmId = token.realmId ?? callbackUrl.searchParams.get("realmId");
-    if (!realmId || !token.access_token || !token.refresh_token) throw new Error("QuickBooks' token response is missing fields");
-    const createdAt = new Date(token.createdAt ?? Date.now());
-    const expiresIn = Number(token.expires_in ?? 3600);
-    const refreshTokenExpiresIn = Number(token.x_refresh_token_expires_in ?? 0);
+    if (!realmId) throw new Error("QuickBooks did not say which company was connected");
     return {
       externalId: realmId,
       displayName: await readCompanyName(client, realmId),
-      credentials: {
-        accessToken: token.access_token,
-        refreshToken: token.refresh_token,
-        realmId,
-        createdAt: createdAt.toISOString(),
-        expiresIn,
-        refreshTokenExpiresIn,
-      } satisfies QuickBooksCredentials,
-      accessTokenExpiresAt: new Date(createdAt.getTime() + expiresIn * 1000),
-      refreshTokenExpiresAt: refreshTokenExpiresIn ? new Date(createdAt.getTime() + refreshTokenExpiresIn * 1000) : null,
+      ...credentialsFromToken(token, realmId),
       scopes: [OAuthClient.scopes.Accounting],
     };
   },
 
   async revoke(credentials) {
     await clientWith(credentials).revoke({ refresh_token: credentials.refreshToken });
+  },
+
+  isRefreshDue(credentials, now) {
+    const expiresAt = Date.parse(credentials.createdAt) + credentials.expiresIn * 1000;
+    return Number.isNaN(expiresAt) || now.getTime() >= expiresAt - RENEW_BEFORE_EXPIRY_MS;
+  },
+
+  async refresh(credentials) {
+    try {
+      const response = await oauthClient().refreshUsingToken(credentials.refreshToken);
+      return credentialsFromToken(response.getToken(), credentials.realmId);
+    } catch (error) {
+      // intuit-oauth reports the OAuth error code on `.error`; invalid_grant means the refresh token is dead.
+      if ((error as { error?: string }).error === "invalid_grant") {
+        throw new AuthorizationLostError("QuickBooks refused to renew Tillbridge's access (the authorization expired or was revoked). Reconnect QuickBooks.");
+      }
+      throw error;
+    }
   },
 
   async checkHealth(credentials): Promise<ConnectionHealth> {

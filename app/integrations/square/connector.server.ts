@@ -1,6 +1,11 @@
 import { SquareClient, SquareEnvironment, SquareError } from "square";
 import { getConfig } from "~/config.server";
-import type { ConnectionHealth, VendorConnector } from "~/integrations/connections/types";
+import { AuthorizationLostError, type ConnectionHealth, type VendorConnector } from "~/integrations/connections/types";
+
+const DAY_MS = 24 * 3600 * 1000;
+/** Square's access tokens last 30 days and Square asks apps to renew them at least weekly: renew after six. */
+const ACCESS_TOKEN_LIFETIME_MS = 30 * DAY_MS;
+const RENEW_AFTER_MS = 6 * DAY_MS;
 
 /**
  * Square OAuth (code flow) with the `square` SDK. Code-flow refresh tokens never expire and do not rotate;
@@ -83,6 +88,37 @@ export const squareConnector: VendorConnector<SquareCredentials> = {
       { clientId: square.applicationId, merchantId: credentials.merchantId },
       { headers: { Authorization: `Client ${square.applicationSecret}` } },
     );
+  },
+
+  isRefreshDue(credentials, now) {
+    const expiresAt = Date.parse(credentials.expiresAt);
+    if (Number.isNaN(expiresAt)) return true;
+    return now.getTime() >= expiresAt - ACCESS_TOKEN_LIFETIME_MS + RENEW_AFTER_MS;
+  },
+
+  async refresh(credentials) {
+    const { square } = getConfig();
+    try {
+      const token = await squareClient().oAuth.obtainToken({
+        clientId: square.applicationId,
+        clientSecret: square.applicationSecret,
+        grantType: "refresh_token",
+        refreshToken: credentials.refreshToken,
+      });
+      if (!token.accessToken) throw new Error("Square's refresh response has no access token");
+      return {
+        // Code-flow refresh tokens do not rotate; keep the one Square returns (the same) or the one we had.
+        credentials: { ...credentials, accessToken: token.accessToken, refreshToken: token.refreshToken ?? credentials.refreshToken, expiresAt: token.expiresAt ?? "" },
+        accessTokenExpiresAt: token.expiresAt ? new Date(token.expiresAt) : null,
+        refreshTokenExpiresAt: null,
+      };
+    } catch (error) {
+      if (error instanceof SquareError && (error.statusCode === 401 || error.statusCode === 403)) {
+        const code = (error.errors as { code?: string }[] | undefined)?.[0]?.code ?? "UNAUTHORIZED";
+        throw new AuthorizationLostError(`Square refused to renew Tillbridge's access (${code}). Reconnect Square.`);
+      }
+      throw error;
+    }
   },
 
   async checkHealth(credentials): Promise<ConnectionHealth> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SANDBOX_QUICKBOOKS_CLIENT_ID, SANDBOX_QUICKBOOKS_CLIENT_SECRET, SANDBOX_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN, SECOND_DEMO_REALM_ID, startIntuitSandbox, type IntuitSandbox } from "../../../sandbox/intuit/index";
-import { SANDBOX_SQUARE_APPLICATION_ID, SANDBOX_SQUARE_APPLICATION_SECRET, SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY, startSquareSandbox, type SquareSandbox } from "../../../sandbox/square/index";
+import { SANDBOX_SQUARE_APPLICATION_ID, SANDBOX_SQUARE_APPLICATION_SECRET, SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY, squareSignature, startSquareSandbox, type SquareSandbox } from "../../../sandbox/square/index";
 import { answerConsentPage } from "../../support/consent-forms";
 import { randomPort } from "../../support/dev-server";
 
@@ -16,6 +16,10 @@ let app: {
   db: typeof import("~/db.server");
   flow: typeof import("~/integrations/connections/flow.server");
   tenants: typeof import("~/models/tenants.server");
+  refresh: typeof import("~/integrations/connections/token-refresh.server");
+  keyRing: typeof import("~/security/key-ring.server");
+  encryption: typeof import("~/security/encryption.server");
+  config: typeof import("~/config.server");
 };
 let counter = 0;
 
@@ -42,6 +46,10 @@ beforeAll(async () => {
     db: await import("~/db.server"),
     flow: await import("~/integrations/connections/flow.server"),
     tenants: await import("~/models/tenants.server"),
+    refresh: await import("~/integrations/connections/token-refresh.server"),
+    keyRing: await import("~/security/key-ring.server"),
+    encryption: await import("~/security/encryption.server"),
+    config: await import("~/config.server"),
   };
 });
 
@@ -195,5 +203,119 @@ describe("connecting QuickBooks", () => {
     await app.flow.disconnect(app.db.db(), { tenantId, provider: "QUICKBOOKS", actor: "shopify-user:1001" });
     expect(intuit.stats().revokes).toBe(revokesBefore + 1);
     expect(await app.db.db().connection.findFirstOrThrow({ where: { id: connection.id } })).toMatchObject({ status: "DISCONNECTED", credentialsEncrypted: null });
+  });
+});
+
+async function storedCredentials(connectionId: string): Promise<Record<string, string>> {
+  const connection = await app.db.db().connection.findUniqueOrThrow({ where: { id: connectionId } });
+  const ring = app.keyRing.getKeyRing(app.config.getConfig());
+  return JSON.parse(app.encryption.openSecret(ring, connection.credentialsEncrypted!, `connection:${connectionId}`)) as Record<string, string>;
+}
+
+/** Makes the stored QuickBooks tokens look issued `seconds` earlier, as if time had passed. */
+async function ageStoredCredentials(connectionId: string, seconds: number) {
+  const credentials = await storedCredentials(connectionId);
+  credentials.createdAt = new Date(Date.parse(credentials.createdAt!) - seconds * 1000).toISOString();
+  const ring = app.keyRing.getKeyRing(app.config.getConfig());
+  await app.db.db().connection.update({
+    where: { id: connectionId },
+    data: { credentialsEncrypted: app.encryption.sealSecret(ring, JSON.stringify(credentials), `connection:${connectionId}`) },
+  });
+}
+
+describe("token renewal", () => {
+  it("renews QuickBooks once for two concurrent workers, and keeps the newest refresh token", async () => {
+    const tenantId = await newTenant();
+    expect((await app.flow.completeConnection(app.db.db(), "QUICKBOOKS", await approveQuickBooks(tenantId))).ok).toBe(true);
+    const connection = await app.db.db().connection.findFirstOrThrow({ where: { tenantId, provider: "QUICKBOOKS" } });
+    expect(await app.refresh.refreshConnectionTokens(app.db.db(), connection.id)).toBe("not-due");
+    const before = await storedCredentials(connection.id);
+
+    // Fifty-five minutes on, the hour-long token is due; two workers notice at once.
+    await ageStoredCredentials(connection.id, 55 * 60);
+    const refreshesBefore = intuit.stats().tokenRefreshes;
+    const outcomes = await Promise.all([app.refresh.refreshConnectionTokens(app.db.db(), connection.id), app.refresh.refreshConnectionTokens(app.db.db(), connection.id)]);
+    expect(outcomes.sort()).toEqual(["not-due", "renewed"]);
+    expect(intuit.stats().tokenRefreshes).toBe(refreshesBefore + 1);
+    const after = await storedCredentials(connection.id);
+    expect(after.refreshToken).not.toBe(before.refreshToken);
+    expect(await app.flow.testConnection(app.db.db(), { tenantId, provider: "QUICKBOOKS" })).toMatchObject({ ok: true });
+    await app.flow.disconnect(app.db.db(), { tenantId, provider: "QUICKBOOKS", actor: "test" });
+  });
+
+  it("turns QuickBooks' invalid_grant into NEEDS_REAUTH with an issue for the merchant, in one run", async () => {
+    const tenantId = await newTenant();
+    expect((await app.flow.completeConnection(app.db.db(), "QUICKBOOKS", await approveQuickBooks(tenantId))).ok).toBe(true);
+    const connection = await app.db.db().connection.findFirstOrThrow({ where: { tenantId, provider: "QUICKBOOKS" } });
+    const { refreshToken } = await storedCredentials(connection.id);
+    await fetch(`${intuit.url}/_sandbox/refresh-tokens`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ refreshToken, action: "revoke" }) });
+
+    const outcome = await app.refresh.refreshConnectionTokens(app.db.db(), connection.id, new Date(Date.now() + 3600 * 1000));
+    expect(outcome).toBe("authorization-lost");
+    expect((await app.db.db().connection.findUniqueOrThrow({ where: { id: connection.id } })).status).toBe("NEEDS_REAUTH");
+    const issue = await app.db.db().syncIssue.findFirstOrThrow({ where: { tenantId, code: "CONNECTION_NEEDS_REAUTH" } });
+    expect(issue.message).toMatch(/Reconnect QuickBooks/);
+    // Not retried: a connection that needs the merchant is left alone by later sweeps.
+    expect(await app.refresh.connectionsDueForRefresh(app.db.db(), new Date(Date.now() + 3600 * 1000))).not.toContain(connection.id);
+  });
+
+  it("renews Square after six days, and a revoked Square token turns into NEEDS_REAUTH", async () => {
+    const tenantId = await newTenant();
+    expect((await app.flow.completeConnection(app.db.db(), "SQUARE", await approveSquare(tenantId, SELLER_A))).ok).toBe(true);
+    const connection = await app.db.db().connection.findFirstOrThrow({ where: { tenantId, provider: "SQUARE" } });
+    expect(await app.refresh.refreshConnectionTokens(app.db.db(), connection.id, new Date(Date.now() + 5 * 24 * 3600 * 1000))).toBe("not-due");
+    const sevenDaysOn = new Date(Date.now() + 7 * 24 * 3600 * 1000);
+    expect(await app.refresh.connectionsDueForRefresh(app.db.db(), sevenDaysOn)).toContain(connection.id);
+    const before = await storedCredentials(connection.id);
+    expect(await app.refresh.refreshConnectionTokens(app.db.db(), connection.id, sevenDaysOn)).toBe("renewed");
+    expect((await storedCredentials(connection.id)).accessToken).not.toBe(before.accessToken);
+
+    await fetch(`${square.url}/_sandbox/sellers/${SELLER_A}/revoke`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ revokerType: "MERCHANT" }) });
+    expect(await app.refresh.refreshConnectionTokens(app.db.db(), connection.id, new Date(Date.now() + 14 * 24 * 3600 * 1000))).toBe("authorization-lost");
+    expect((await app.db.db().connection.findUniqueOrThrow({ where: { id: connection.id } })).status).toBe("NEEDS_REAUTH");
+    await app.flow.disconnect(app.db.db(), { tenantId, provider: "SQUARE", actor: "test" });
+  });
+});
+
+describe("Square webhooks", () => {
+  async function deliverSquare(body: string, signature?: string) {
+    const { action } = await import("~/routes/webhooks.square");
+    const request = new Request(`${APP_URL}/webhooks/square`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "x-square-hmacsha256-signature": signature ?? squareSignature(SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY, `${APP_URL}/webhooks/square`, body) },
+      body,
+    });
+    return action({ request, params: {}, context: {} });
+  }
+
+  function revokedEvent(merchantId: string, eventId: string) {
+    return JSON.stringify({
+      merchant_id: merchantId,
+      type: "oauth.authorization.revoked",
+      event_id: eventId,
+      created_at: new Date().toISOString(),
+      data: { type: "revocation", id: eventId, object: { revocation: { revoked_at: new Date().toISOString(), revoker_type: "MERCHANT" } } },
+    });
+  }
+
+  it("oauth.authorization.revoked disconnects the seller; a redelivery changes nothing", async () => {
+    const tenantId = await newTenant();
+    expect((await app.flow.completeConnection(app.db.db(), "SQUARE", await approveSquare(tenantId, SELLER_A))).ok).toBe(true);
+    const eventId = `evt-${tenantId}`;
+    expect((await deliverSquare(revokedEvent(SELLER_A, eventId))).status).toBe(200);
+    const connection = await app.db.db().connection.findFirstOrThrow({ where: { tenantId, provider: "SQUARE" } });
+    expect(connection).toMatchObject({ status: "DISCONNECTED", credentialsEncrypted: null });
+    const events = await app.db.db().webhookEvent.count({ where: { provider: "SQUARE" } });
+    expect((await deliverSquare(revokedEvent(SELLER_A, eventId))).status).toBe(200);
+    expect(await app.db.db().webhookEvent.count({ where: { provider: "SQUARE" } })).toBe(events);
+  });
+
+  it("refuses a wrong signature (401), a malformed body (400) and an oversized one (413), writing nothing", async () => {
+    const before = await app.db.db().webhookEvent.count();
+    expect((await deliverSquare(revokedEvent(SELLER_B, "evt-forged"), "bm90LXRoZS1zaWduYXR1cmU=")).status).toBe(401);
+    expect((await deliverSquare("{not json")).status).toBe(400);
+    expect((await deliverSquare(JSON.stringify({ type: "x" }))).status).toBe(400);
+    expect((await deliverSquare(`{"padding":"${"x".repeat(1024 * 1024)}"}`)).status).toBe(413);
+    expect(await app.db.db().webhookEvent.count()).toBe(before);
   });
 });
