@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { db } from "~/db.server";
+import { disconnect } from "~/integrations/connections/flow.server";
 import { connectionsDueForRefresh, refreshConnectionTokens, warnAboutExpiringAuthorizations } from "~/integrations/connections/token-refresh.server";
 import { defineJob, type JobDefinition } from "./registry";
 
@@ -39,5 +40,22 @@ export const refreshSweepJob = defineJob({
   },
 });
 
+/** Revokes a tenant's Square and QuickBooks authorizations upstream and deletes the tokens (e.g. on uninstall). */
+export const disconnectTenantConnectionsJob = defineJob({
+  name: "connections.disconnect-all",
+  payload: z.object({ tenantId: z.uuid(), reason: z.string().max(200) }).strict(),
+  policy: { retryLimit: 5, retryDelaySeconds: 30, batchSize: 5, localConcurrency: 1 },
+  async handle({ tenantId, reason }, context) {
+    const connections = await db().connection.findMany({
+      where: { tenantId, provider: { in: ["SQUARE", "QUICKBOOKS"] }, status: { not: "DISCONNECTED" } },
+      select: { provider: true },
+    });
+    for (const { provider } of connections) {
+      await disconnect(db(), { tenantId, provider: provider as "SQUARE" | "QUICKBOOKS", actor: "system" });
+    }
+    context.logger.info({ tenantId, count: connections.length, reason }, "connections disconnected");
+  },
+});
+
 /** Every job type the workers run. A job type not listed here is never worked. */
-export const jobDefinitions: readonly JobDefinition[] = [noopJob, refreshConnectionTokensJob, refreshSweepJob];
+export const jobDefinitions: readonly JobDefinition[] = [noopJob, refreshConnectionTokensJob, refreshSweepJob, disconnectTenantConnectionsJob];

@@ -1,4 +1,4 @@
-import type { PrismaClient } from "~/db.server";
+import type { Prisma, PrismaClient } from "~/db.server";
 import { findTenantIdByShop } from "~/models/tenants.server";
 import { recordShopifyWebhook, type ShopifyWebhook } from "~/webhooks/inbox.server";
 
@@ -11,7 +11,12 @@ import { recordShopifyWebhook, type ShopifyWebhook } from "~/webhooks/inbox.serv
  * app/uninstalled: the connection is DISCONNECTED (its tokens gone), the tenant's syncs stop, the shop's sessions
  * are deleted. The tenant and its history stay, so a reinstall brings the same tenant back.
  */
-export async function handleAppUninstalled(db: PrismaClient, webhook: ShopifyWebhook): Promise<"applied" | "duplicate"> {
+export async function handleAppUninstalled(
+  db: PrismaClient,
+  webhook: ShopifyWebhook,
+  /** Runs in the same transaction for a known tenant: used to enqueue the revocation of its other connections. */
+  afterUninstall: (tx: Prisma.TransactionClient, tenantId: string) => Promise<unknown> = async () => {},
+): Promise<"applied" | "duplicate"> {
   return db.$transaction(async (tx) => {
     const tenantId = await findTenantIdByShop(tx, webhook.shop);
     const fresh = await recordShopifyWebhook(tx, webhook, tenantId, { payload: { shop: webhook.shop }, status: "PROCESSED" });
@@ -25,6 +30,7 @@ export async function handleAppUninstalled(db: PrismaClient, webhook: ShopifyWeb
       await tx.sync.updateMany({ where: { tenantId }, data: { enabled: false } });
       await tx.tenant.update({ where: { id: tenantId }, data: { status: "UNINSTALLED" } });
       await tx.auditLog.create({ data: { tenantId, actorType: "SYSTEM", action: "shopify.app_uninstalled", target: webhook.shop } });
+      await afterUninstall(tx, tenantId);
     }
     return "applied";
   });

@@ -1,6 +1,6 @@
 import { Session } from "@shopify/shopify-api";
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { getConfig } from "~/config.server";
 import { db } from "~/db.server";
 import { installShopifyTenant } from "~/models/tenants.server";
@@ -47,6 +47,12 @@ async function databaseCounts() {
   };
 }
 
+beforeAll(async () => {
+  // Workers only (no web role, so no sandboxes): the uninstall webhook enqueues a job.
+  const { startRuntime } = await import("~/runtime.server");
+  await startRuntime(["worker"]);
+});
+
 beforeEach(async () => {
   counter += 1;
   shop = `webhook-shop-${counter}.myshopify.com`;
@@ -90,6 +96,14 @@ describe("app/uninstalled", () => {
     expect(await db().session.count({ where: { shop } })).toBe(0);
     expect(await db().sync.count({ where: { tenantId, enabled: true } })).toBe(0);
     expect((await db().tenant.findUniqueOrThrow({ where: { id: tenantId } })).status).toBe("UNINSTALLED");
+
+    // Square is disconnected by a job enqueued with the uninstall (the vendor call happens outside the webhook).
+    const deadline = Date.now() + 20_000;
+    while ((await db().connection.findUniqueOrThrow({ where: { id: square.id } })).status !== "DISCONNECTED") {
+      if (Date.now() > deadline) throw new Error("the Square connection was not disconnected by the job");
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(await db().auditLog.count({ where: { tenantId, action: "connection.disconnected", target: "SQUARE" } })).toBe(1);
 
     const countsAfterFirst = await databaseCounts();
     const again = await deliver(uninstalledAction, { path: "/webhooks/shopify/app/uninstalled", topic: "app/uninstalled", payload: { id: 1, domain: shop }, webhookId: `uninstall-${counter}` });
