@@ -1,5 +1,6 @@
 import type { Prisma, PrismaClient } from "~/db.server";
 import type { ConnectionStatus, Provider } from "~/generated/prisma/client";
+import type { ConnectedAccount } from "~/integrations/connections/types";
 import { openSecret, sealSecret, type KeyRing } from "~/security/encryption.server";
 
 type Db = PrismaClient | Prisma.TransactionClient;
@@ -76,17 +77,7 @@ export class ConnectionBelongsToAnotherTenantError extends Error {
 export async function saveConnectionCredentials(
   db: PrismaClient,
   keyRing: KeyRing,
-  input: {
-    tenantId: string;
-    provider: Provider;
-    externalId: string;
-    displayName: string;
-    credentials: Record<string, unknown>;
-    accessTokenExpiresAt: Date | null;
-    refreshTokenExpiresAt: Date | null;
-    scopes: string[];
-    actor: string;
-  },
+  input: ConnectedAccount & { tenantId: string; provider: Provider; actor: string },
 ): Promise<{ connectionId: string }> {
   return db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`connection:${input.provider}:${input.externalId}`}, 0))`;
