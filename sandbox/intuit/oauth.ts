@@ -76,7 +76,8 @@ function tokenError(response: Response, status: 400 | 401, error: string, descri
 
 function tokenResponse(core: SandboxCore, request: Request, response: Response, issued: IssuedTokens): void {
   const now = core.now();
-  const seconds = (at: number) => Math.max(0, Math.floor((at - now) / 1000));
+  // Rounded, not floored: the tokens were issued moments ago, and Intuit answers their full lifetime (3600).
+  const seconds = (at: number) => Math.max(0, Math.round((at - now) / 1000));
   const wantsHardExpiry = request.get("x-include-refresh-token-hard-expires-in") === "true";
   response.setHeader("Cache-Control", "no-store");
   response.json({
