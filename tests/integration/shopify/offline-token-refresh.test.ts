@@ -133,3 +133,35 @@ describe("Shopify offline tokens", () => {
     expect(sandbox.stats().tokenRefresh).toBe(0);
   });
 });
+
+describe("tenant walls in the embedded app", () => {
+  it("a merchant sees and changes only their own connections", async () => {
+    const otherShop = "walled-garden.myshopify.com";
+    const created = await fetch(`${sandbox.url}/_sandbox/shops`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ shop: otherShop, name: "Walled Garden" }) });
+    expect(created.ok).toBe(true);
+    const requestAs = (forShop: string, init: RequestInit = {}) =>
+      new Request(`http://localhost:3000/app/connections?shop=${forShop}`, {
+        ...init,
+        headers: { Authorization: `Bearer ${sandbox.sessionToken(forShop)}`, "User-Agent": browserUserAgent },
+      });
+    sandbox.install(shop);
+    sandbox.install(otherShop);
+    const connections = await import("~/routes/app.connections");
+
+    // Each shop's first request installs its tenant; the demo shop also has a Square seller connected.
+    const demo = await connections.loader({ request: requestAs(shop), params: {}, context: {} });
+    const other = await connections.loader({ request: requestAs(otherShop), params: {}, context: {} });
+    const demoTenant = (await app.db.db().connection.findFirstOrThrow({ where: { provider: "SHOPIFY", externalId: shop } })).tenantId;
+    await app.db.db().connection.create({ data: { tenantId: demoTenant, provider: "SQUARE", externalId: "WALL-SELLER", displayName: "Demo's Square" } });
+    expect(demo.shopify?.account).toBe("Tillbridge Demo Store");
+    expect(other.shopify?.account).not.toBe("Tillbridge Demo Store");
+    const otherNow = await connections.loader({ request: requestAs(otherShop), params: {}, context: {} });
+    expect(otherNow.square).toBeNull();
+
+    // Disconnecting "Square" as the other merchant touches nothing of the demo shop's.
+    const form = new URLSearchParams({ intent: "disconnect", provider: "SQUARE" });
+    const answer = await connections.action({ request: requestAs(otherShop, { method: "POST", body: form }), params: {}, context: {} });
+    expect(answer).toEqual({ message: "Square is disconnected." });
+    expect((await app.db.db().connection.findFirstOrThrow({ where: { externalId: "WALL-SELLER" } })).status).toBe("ACTIVE");
+  });
+});
