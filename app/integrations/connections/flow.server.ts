@@ -107,3 +107,28 @@ export async function testConnection(db: PrismaClient, input: { tenantId: string
   }
   return health;
 }
+
+/**
+ * Intuit's Disconnect URL: QuickBooks sends the merchant here after they disconnected Tillbridge in QuickBooks.
+ * The request itself proves nothing (anyone can open the URL), so QuickBooks is asked: only if it refuses our
+ * token is the connection marked disconnected.
+ */
+export async function confirmQuickBooksDisconnected(
+  db: PrismaClient,
+  realmId: string | null,
+): Promise<"disconnected" | "still-connected" | "unconfirmed" | "unknown"> {
+  if (!realmId || !/^\d{1,30}$/.test(realmId)) return "unknown";
+  const connection = await db.connection.findUnique({
+    where: { provider_externalId: { provider: "QUICKBOOKS", externalId: realmId } },
+    select: { tenantId: true, status: true },
+  });
+  if (!connection) return "unknown";
+  if (connection.status === "DISCONNECTED") return "disconnected";
+  const stored = await readConnectionCredentials<never>(db, getKeyRing(getConfig()), connection.tenantId, "QUICKBOOKS");
+  const health = stored ? await quickBooksConnector.checkHealth(stored.credentials) : null;
+  if (health?.ok) return "still-connected";
+  // QuickBooks unreachable: leave it; the next token renewal or check will find out.
+  if (health && !health.tokenRejected && !health.authorizationLost) return "unconfirmed";
+  await markConnectionDisconnected(db, { tenantId: connection.tenantId, provider: "QUICKBOOKS", actor: "system", reason: "disconnected in QuickBooks" });
+  return "disconnected";
+}

@@ -17,6 +17,8 @@ export interface ConnectionHealth {
   detail: string;
   /** The vendor says the authorization is gone for good (revoked, expired refresh token). */
   authorizationLost: boolean;
+  /** The vendor refused the access token itself (401): revoked, or merely expired. */
+  tokenRejected?: boolean;
 }
 
 export interface RefreshedTokens {

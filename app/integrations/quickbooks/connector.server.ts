@@ -145,7 +145,7 @@ export const quickBooksConnector: VendorConnector<QuickBooksCredentials> = {
         return { ok: false, detail: "The person who connected QuickBooks no longer has access to the company (fault 120). Reconnect QuickBooks.", authorizationLost: true };
       }
       if (code === "401" || faultCodes.includes("3200")) {
-        return { ok: false, detail: "QuickBooks no longer accepts Tillbridge's access token. Reconnect QuickBooks if this persists.", authorizationLost: false };
+        return { ok: false, detail: "QuickBooks no longer accepts Tillbridge's access token. Reconnect QuickBooks if this persists.", authorizationLost: false, tokenRejected: true };
       }
       return { ok: false, detail: "QuickBooks could not be reached just now. Try again in a minute.", authorizationLost: false };
     }

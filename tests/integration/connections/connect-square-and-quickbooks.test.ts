@@ -257,6 +257,7 @@ describe("token renewal", () => {
     expect(issue.message).toMatch(/Reconnect QuickBooks/);
     // Not retried: a connection that needs the merchant is left alone by later sweeps.
     expect(await app.refresh.connectionsDueForRefresh(app.db.db(), new Date(Date.now() + 3600 * 1000))).not.toContain(connection.id);
+    await app.flow.disconnect(app.db.db(), { tenantId, provider: "QUICKBOOKS", actor: "test" });
   });
 
   it("renews Square after six days, and a revoked Square token turns into NEEDS_REAUTH", async () => {
@@ -317,5 +318,33 @@ describe("Square webhooks", () => {
     expect((await deliverSquare(JSON.stringify({ type: "x" }))).status).toBe(400);
     expect((await deliverSquare(`{"padding":"${"x".repeat(1024 * 1024)}"}`)).status).toBe(413);
     expect(await app.db.db().webhookEvent.count()).toBe(before);
+  });
+});
+
+describe("Intuit's Disconnect URL", () => {
+  async function openDisconnectUrl(realmId: string) {
+    const { loader } = await import("~/routes/quickbooks.disconnect");
+    return loader({ request: new Request(`${APP_URL}/quickbooks/disconnect?realmId=${realmId}`), params: {}, context: {} });
+  }
+
+  it("changes nothing while QuickBooks still accepts the token, and disconnects once it does not", async () => {
+    const tenantId = await newTenant();
+    expect((await app.flow.completeConnection(app.db.db(), "QUICKBOOKS", await approveQuickBooks(tenantId))).ok).toBe(true);
+    // Anyone can open the URL: without QuickBooks confirming, the connection stays.
+    expect(await openDisconnectUrl(SECOND_DEMO_REALM_ID)).toEqual({ outcome: "still-connected" });
+    expect((await app.db.db().connection.findFirstOrThrow({ where: { tenantId, provider: "QUICKBOOKS" } })).status).toBe("ACTIVE");
+
+    // The merchant disconnects Tillbridge inside QuickBooks, which then sends them to the Disconnect URL.
+    const disconnected = await fetch(`${intuit.url}/_sandbox/companies/${SECOND_DEMO_REALM_ID}/disconnect`, { method: "POST" });
+    expect(disconnected.ok).toBe(true);
+    expect(await openDisconnectUrl(SECOND_DEMO_REALM_ID)).toEqual({ outcome: "disconnected" });
+    expect(await app.db.db().connection.findFirstOrThrow({ where: { tenantId, provider: "QUICKBOOKS" } })).toMatchObject({ status: "DISCONNECTED", credentialsEncrypted: null });
+  });
+
+  it("answers an unknown or malformed realm without changing anything", async () => {
+    const before = await app.db.db().connection.count({ where: { status: "DISCONNECTED" } });
+    expect(await openDisconnectUrl("999999")).toEqual({ outcome: "unknown" });
+    expect(await openDisconnectUrl("not-a-realm';--")).toEqual({ outcome: "unknown" });
+    expect(await app.db.db().connection.count({ where: { status: "DISCONNECTED" } })).toBe(before);
   });
 });

@@ -1,0 +1,17 @@
+import type { MetaFunction } from "@remix-run/node";
+import { InformationPage } from "~/components/InformationPage";
+
+// Intuit's Launch URL: where QuickBooks sends a user who opens Tillbridge from QuickBooks' app list.
+export const meta: MetaFunction = () => [{ title: "Tillbridge for QuickBooks" }];
+
+export default function QuickBooksLaunch() {
+  return (
+    <InformationPage
+      title="Open Tillbridge from your store"
+      paragraphs={[
+        "Tillbridge posts your Square and Shopify sales, refunds and fees to QuickBooks Online. It is managed from your Shopify admin (Apps, then Tillbridge).",
+        "There, open Connections to connect, check or disconnect QuickBooks.",
+      ]}
+    />
+  );
+}
