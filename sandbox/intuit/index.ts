@@ -1,4 +1,3 @@
-import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { CompanyRecord, SeedKind } from "./companies";
 import { controlApi } from "./control-api";
@@ -9,6 +8,7 @@ import { indexPage } from "./pages";
 import { quickBooksApi, type ApiCallRecord } from "./qbo-api";
 import type { SandboxStats } from "./stats";
 import type { WebhookDelivery, WebhookEventInput } from "./webhooks";
+import { listenOnLoopback } from "../common/listen";
 
 export { DEMO_REALM_ID, SECOND_DEMO_REALM_ID } from "./companies";
 export { SANDBOX_QUICKBOOKS_CLIENT_ID, SANDBOX_QUICKBOOKS_CLIENT_SECRET, SANDBOX_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN } from "./credentials";
@@ -115,13 +115,7 @@ export async function startIntuitSandbox(options: IntuitSandboxOptions): Promise
     options.seed ?? "demo",
   );
   const calls: ApiCallRecord[] = [];
-  const server = createApp(core, calls).listen(options.port, "127.0.0.1");
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
-  // The app addresses the sandbox as localhost; it listens on the IPv4 loopback only, which localhost reaches.
-  const url = `http://localhost:${(server.address() as AddressInfo).port}`;
+  const { url, close } = await listenOnLoopback(createApp(core, calls), options.port);
 
   return {
     url,
@@ -137,10 +131,7 @@ export async function startIntuitSandbox(options: IntuitSandboxOptions): Promise
     setFaults: (faults) => core.setFaults(faults),
     close: async () => {
       core.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await close();
     },
   };
 }

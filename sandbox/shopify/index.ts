@@ -1,4 +1,3 @@
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { adminPages } from "./admin-page";
@@ -13,6 +12,7 @@ import { DEMO_SHOP, type SeedKind } from "./seed";
 import type { SandboxStats } from "./stats";
 import type { ShopifyStore } from "./store";
 import type { WebhookDelivery } from "./webhooks";
+import { listenOnLoopback } from "../common/listen";
 
 export { ADMIN_API_VERSION, loadAdminSchema } from "./admin-schema";
 export { SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET } from "./credentials";
@@ -130,13 +130,7 @@ export async function startShopifySandbox(options: ShopifySandboxOptions): Promi
     appConfig,
     options.seed ?? "demo",
   );
-  const server = createApp(core).listen(options.port, "127.0.0.1");
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
-  // The app addresses the sandbox as localhost; it listens on the IPv4 loopback only, which localhost reaches.
-  const url = `http://localhost:${(server.address() as AddressInfo).port}`;
+  const { url, close } = await listenOnLoopback(createApp(core), options.port);
 
   return {
     url,
@@ -152,10 +146,7 @@ export async function startShopifySandbox(options: ShopifySandboxOptions): Promi
     configure: (settings) => void core.configure(settings),
     close: async () => {
       core.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await close();
     },
   };
 }

@@ -1,4 +1,3 @@
-import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { apiRoutes } from "./api";
 import { controlApi } from "./control-api";
@@ -9,6 +8,7 @@ import type { FaultSettings } from "./faults";
 import type { SeedKind, SellerRecord } from "./seed";
 import type { SandboxStats } from "./stats";
 import { newEvent, type SquareEvent, type WebhookDelivery } from "./webhooks";
+import { listenOnLoopback } from "../common/listen";
 
 export { SANDBOX_SQUARE_APPLICATION_ID, SANDBOX_SQUARE_APPLICATION_SECRET, SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY } from "./credentials";
 export { squareSignature } from "./webhooks";
@@ -112,13 +112,7 @@ export async function startSquareSandbox(options: SquareSandboxOptions): Promise
     },
     options.seed ?? "demo",
   );
-  const server = createApp(core).listen(options.port, "127.0.0.1");
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
-  // The app addresses the sandbox as localhost; it listens on the IPv4 loopback only, which localhost reaches.
-  const url = `http://localhost:${(server.address() as AddressInfo).port}`;
+  const { url, close } = await listenOnLoopback(createApp(core), options.port);
 
   return {
     url,
@@ -132,10 +126,7 @@ export async function startSquareSandbox(options: SquareSandboxOptions): Promise
     deliverEvent: (event) => core.deliver(newEvent(event.merchant_id, event.type, event.data, event.location_id)),
     close: async () => {
       core.close();
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await close();
     },
   };
 }
