@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { InformationPage } from "~/components/InformationPage";
+import { InformationPage } from "~/components/StandalonePage";
 import { db } from "~/db.server";
 import { confirmQuickBooksDisconnected } from "~/integrations/connections/flow.server";
 

@@ -1,5 +1,5 @@
 import type { MetaFunction } from "@remix-run/node";
-import { InformationPage } from "~/components/InformationPage";
+import { InformationPage } from "~/components/StandalonePage";
 
 // Intuit's Launch URL: where QuickBooks sends a user who opens Tillbridge from QuickBooks' app list.
 export const meta: MetaFunction = () => [{ title: "Tillbridge for QuickBooks" }];

@@ -1,5 +1,5 @@
 import type { MetaFunction } from "@remix-run/node";
-import { InformationPage } from "~/components/InformationPage";
+import { InformationPage } from "~/components/StandalonePage";
 
 // Intuit's Reconnect URL. Reconnecting must happen where we know who the merchant is, so this page shows the way.
 export const meta: MetaFunction = () => [{ title: "Reconnect QuickBooks · Tillbridge" }];
