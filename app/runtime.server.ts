@@ -5,7 +5,7 @@ import { closeDatabase, getDatabase, type Database } from "~/db.server";
 import { applyMigrations, migrationStatus } from "~/db/migrations.server";
 import { jobDefinitions } from "~/jobs/definitions.server";
 import { startJobQueue, type JobQueue } from "~/jobs/queue.server";
-import { logger } from "~/observability/logger.server";
+import { logger, registerSecretValue } from "~/observability/logger.server";
 import { getKeyRing } from "~/security/key-ring.server";
 
 /**
@@ -35,6 +35,10 @@ export async function startRuntime(roles: ProcessRole[]): Promise<RuntimeState> 
   holder.__tillbridgeRuntimeStarting ??= (async () => {
     const config = getConfig();
     logger.level = config.logLevel;
+    // The app's own client secrets are scrubbed from every log line, wherever they might appear.
+    for (const secret of [config.shopify.apiSecret, config.square.applicationSecret, config.square.webhookSignatureKey, config.quickbooks.clientSecret, config.quickbooks.webhookVerifierToken, config.encryptionKeys]) {
+      registerSecretValue(secret);
+    }
     getKeyRing(config); // a missing or malformed key ring is a startup error, not a failure on first use
     const database = getDatabase();
     if (config.migrateOnStart) {

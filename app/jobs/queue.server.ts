@@ -24,7 +24,6 @@ export interface JobQueue {
   sendMany<S extends z.ZodType>(job: JobDefinition<S>, payloads: z.input<S>[], options?: Pick<SendOptions, "tx">): Promise<void>;
   /** Move dead-lettered jobs of a type back to its queue; returns how many were replayed. */
   replayDeadLetters(job: JobDefinition, options?: { limit?: number }): Promise<number>;
-  queueSize(job: JobDefinition): Promise<number>;
   readonly workersRunning: boolean;
   isRunning(): boolean;
   stop(options?: { timeoutMs?: number }): Promise<void>;
@@ -75,10 +74,6 @@ export async function startJobQueue(
         replayed += batch.length;
       }
       return replayed;
-    },
-    async queueSize(job) {
-      const queue = await boss.getQueue(job.name);
-      return queue ? queue.queuedCount : 0;
     },
     async stop(stopOptions = {}) {
       if (!running) return;

@@ -1,5 +1,5 @@
 import type { Prisma, PrismaClient } from "~/db.server";
-import type { ConnectionStatus, Provider } from "~/generated/prisma/client";
+import type { Provider } from "~/generated/prisma/client";
 import type { ConnectedAccount } from "~/integrations/connections/types";
 import { openSecret, sealSecret, type KeyRing } from "~/security/encryption.server";
 
@@ -23,16 +23,6 @@ export async function listConnections(db: Db, tenantId: string) {
       updatedAt: true,
     },
   });
-}
-
-export async function setConnectionStatus(
-  db: Db,
-  tenantId: string,
-  provider: Provider,
-  status: ConnectionStatus,
-  lastError: string | null = null,
-): Promise<void> {
-  await db.connection.updateMany({ where: { tenantId, provider }, data: { status, lastError } });
 }
 
 /** Issues about a connection's authorization close themselves once it is authorized again. */

@@ -43,10 +43,6 @@ export function squareClient(token?: string): SquareClient {
   return new SquareClient({ baseUrl: squareBaseUrl(), token: token ?? "", maxRetries: 2 });
 }
 
-export function squareRedirectUrl(): string {
-  return `${getConfig().appUrl}/square/oauth/callback`;
-}
-
 export const squareConnector: VendorConnector<SquareCredentials> = {
   authorizeUrl(state) {
     const url = new URL("/oauth2/authorize", squareBaseUrl());
