@@ -14,6 +14,7 @@ const realmIdSchema = z.string().regex(/^\d{1,20}$/, "must be a numeric realm id
 const configBody = z.strictObject({
   accessTokenLifetimeSeconds: z.number().int().positive().optional(),
   refreshTokenLifetimeSeconds: z.number().int().positive().optional(),
+  refreshTokenHardCapSeconds: z.number().int().positive().optional(),
   requestsPerMinute: z.number().int().positive().optional(),
   maxConcurrent: z.number().int().positive().optional(),
 });

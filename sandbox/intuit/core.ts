@@ -112,10 +112,11 @@ export class SandboxCore {
   }
 
   configure(settings: Partial<RuntimeSettings>): RuntimeSettings {
-    const { accessTokenLifetimeSeconds, refreshTokenLifetimeSeconds, requestsPerMinute, maxConcurrent } = settings;
+    const { accessTokenLifetimeSeconds, refreshTokenLifetimeSeconds, refreshTokenHardCapSeconds, requestsPerMinute, maxConcurrent } = settings;
     const lifetimes = this.grants.setLifetimes({
       ...(accessTokenLifetimeSeconds !== undefined && { accessTokenLifetimeSeconds }),
       ...(refreshTokenLifetimeSeconds !== undefined && { refreshTokenLifetimeSeconds }),
+      ...(refreshTokenHardCapSeconds !== undefined && { refreshTokenHardCapSeconds }),
     });
     const limits = this.limiter.configure({ ...(requestsPerMinute !== undefined && { requestsPerMinute }), ...(maxConcurrent !== undefined && { maxConcurrent }) });
     return { ...lifetimes, ...limits };

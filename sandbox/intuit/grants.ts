@@ -49,6 +49,8 @@ export interface AuthorizationCode {
 export interface TokenLifetimes {
   accessTokenLifetimeSeconds: number;
   refreshTokenLifetimeSeconds: number;
+  /** How long a grant's refresh tokens can live in all, however often renewed (Intuit: five years). */
+  refreshTokenHardCapSeconds: number;
 }
 
 export interface IssuedTokens {
@@ -57,7 +59,6 @@ export interface IssuedTokens {
 }
 
 export const PREVIOUS_REFRESH_TOKEN_GRACE_MS = 24 * 3600 * 1000;
-const HARD_CAP_MS = 5 * 365 * 24 * 3600 * 1000;
 /** Intuit does not document the code lifetime; 10 minutes is RFC 6749 §4.1.2's recommended maximum. */
 const CODE_LIFETIME_MS = 10 * 60 * 1000;
 /** Bounds memory when a test or a demo loops over connections: the oldest entries are forgotten first. */
@@ -103,7 +104,7 @@ export class GrantRegistry {
       clientId,
       scopes: record.scopes,
       createdAt,
-      hardExpiresAt: createdAt + HARD_CAP_MS,
+      hardExpiresAt: createdAt + this.lifetimes.refreshTokenHardCapSeconds * 1000,
       revoked: false,
     };
     return this.issue(grant);

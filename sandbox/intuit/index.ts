@@ -37,6 +37,8 @@ export interface IntuitSandboxOptions {
   accessTokenLifetimeSeconds?: number;
   /** Default 100 days (Intuit's rolling refresh token life). */
   refreshTokenLifetimeSeconds?: number;
+  /** Default five years (Intuit's hard cap on a grant's refresh tokens, counted from the consent). */
+  refreshTokenHardCapSeconds?: number;
   /** Per realm, in any 60 s; default 500 (Intuit's Accounting API limit). */
   requestsPerMinute?: number;
   /** Per realm; default 10 (Intuit's limit). */
@@ -67,6 +69,7 @@ export interface IntuitSandbox {
 }
 
 const HUNDRED_DAYS = 100 * 24 * 3600;
+const FIVE_YEARS = 5 * 365 * 24 * 3600;
 
 function errorHandler(error: unknown, _request: Request, response: Response, next: NextFunction): void {
   if (response.headersSent) {
@@ -109,6 +112,7 @@ export async function startIntuitSandbox(options: IntuitSandboxOptions): Promise
       webhookVerifierToken: options.webhookVerifierToken,
       accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3600,
       refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds ?? HUNDRED_DAYS,
+      refreshTokenHardCapSeconds: options.refreshTokenHardCapSeconds ?? FIVE_YEARS,
       requestsPerMinute: options.requestsPerMinute ?? 500,
       maxConcurrent: options.maxConcurrent ?? 10,
     },

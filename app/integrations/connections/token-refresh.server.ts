@@ -6,7 +6,7 @@ import { markConnectionNeedsReauth, providerLabel } from "~/models/connections.s
 import { logger } from "~/observability/logger.server";
 import { getKeyRing } from "~/security/key-ring.server";
 import { openSecret, sealSecret } from "~/security/encryption.server";
-import { AuthorizationLostError, type VendorConnector } from "./types";
+import { AUTHORIZATION_WARNING_MS, AuthorizationLostError, type VendorConnector } from "./types";
 
 /**
  * Renewing Square and QuickBooks tokens before they run out, one renewal per connection at a time across every
@@ -83,7 +83,7 @@ export async function connectionsDueForRefresh(db: PrismaClient, now = new Date(
 /** Refresh tokens with a hard expiry coming up: the merchant must reconnect before then (told ahead of time). */
 export async function warnAboutExpiringAuthorizations(db: PrismaClient, now = new Date()): Promise<number> {
   const soon = await db.connection.findMany({
-    where: { status: "ACTIVE", refreshTokenExpiresAt: { lt: new Date(now.getTime() + 14 * 24 * 3600 * 1000) } },
+    where: { status: "ACTIVE", refreshTokenExpiresAt: { lt: new Date(now.getTime() + AUTHORIZATION_WARNING_MS) } },
     select: { tenantId: true, provider: true, refreshTokenExpiresAt: true },
   });
   for (const connection of soon) {
@@ -92,7 +92,7 @@ export async function warnAboutExpiringAuthorizations(db: PrismaClient, now = ne
     await db.syncIssue.upsert({
       where: { tenantId_key: { tenantId: connection.tenantId, key } },
       create: { tenantId: connection.tenantId, key, code: "CONNECTION_AUTHORIZATION_EXPIRING", message, entityType: "connection", entityRef: connection.provider },
-      update: { message, lastSeenAt: now },
+      update: { status: "OPEN", message, lastSeenAt: now, resolvedAt: null },
     });
   }
   return soon.length;

@@ -2,6 +2,9 @@
  * What every connectable vendor (Square, QuickBooks) provides to the connection flow. The flow itself (state,
  * callback, storing tokens, disconnecting) is shared: app/integrations/connections/flow.server.ts.
  */
+/** How far ahead a merchant is told that an authorization will end for good (page and scheduled issue alike). */
+export const AUTHORIZATION_WARNING_MS = 14 * 24 * 3600 * 1000;
+
 export interface ConnectedAccount {
   externalId: string;
   displayName: string;

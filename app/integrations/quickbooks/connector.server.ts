@@ -20,6 +20,8 @@ export type QuickBooksCredentials = {
   createdAt: string;
   expiresIn: number;
   refreshTokenExpiresIn: number;
+  /** Intuit's five-year cap on the grant (ISO), when QuickBooks reported it; renewing cannot go past it. */
+  refreshTokenHardExpiresAt?: string;
 };
 
 let endpointsPointedAtSandbox = false;
@@ -42,6 +44,8 @@ function oauthClient(): OAuthClient {
     environment: config.sandboxed.quickbooks ? "sandbox" : config.quickbooks.environment,
     redirectUri: quickBooksRedirectUrl(),
     logging: false,
+    // Asks Intuit for x_refresh_token_hard_expires_in, so the five-year end is known ahead of time.
+    includeRefreshTokenHardExpiresIn: true,
   });
 }
 
@@ -73,11 +77,27 @@ async function readCompanyName(client: OAuthClient, realmId: string): Promise<st
   return body?.CompanyInfo?.CompanyName ?? `QuickBooks company ${realmId}`;
 }
 
-function credentialsFromToken(token: { access_token?: string; refresh_token?: string; expires_in?: number | string; x_refresh_token_expires_in?: number | string; createdAt?: number }, realmId: string) {
+type IntuitToken = {
+  access_token?: string;
+  refresh_token?: string;
+  expires_in?: number | string;
+  x_refresh_token_expires_in?: number | string;
+  x_refresh_token_hard_expires_in?: number | string;
+  createdAt?: number;
+};
+
+/**
+ * The library's Token as stored credentials. The refresh token's end is the earlier of its rolling life (100
+ * days, pushed back by every renewal) and the grant's hard cap, which no renewal moves: that is the date the
+ * merchant is warned about. A response without the hard cap keeps the one already known.
+ */
+export function credentialsFromToken(token: IntuitToken, realmId: string, previousHardExpiresAt?: string) {
   if (!token.access_token || !token.refresh_token) throw new Error("QuickBooks' token response is missing fields");
   const createdAt = new Date(token.createdAt ?? Date.now());
   const expiresIn = Number(token.expires_in ?? 3600);
   const refreshTokenExpiresIn = Number(token.x_refresh_token_expires_in ?? 0);
+  const hardExpiresIn = Number(token.x_refresh_token_hard_expires_in ?? 0);
+  const refreshTokenHardExpiresAt = hardExpiresIn > 0 ? new Date(createdAt.getTime() + hardExpiresIn * 1000).toISOString() : previousHardExpiresAt;
   const credentials: QuickBooksCredentials = {
     accessToken: token.access_token,
     refreshToken: token.refresh_token,
@@ -85,11 +105,16 @@ function credentialsFromToken(token: { access_token?: string; refresh_token?: st
     createdAt: createdAt.toISOString(),
     expiresIn,
     refreshTokenExpiresIn,
+    ...(refreshTokenHardExpiresAt && { refreshTokenHardExpiresAt }),
   };
+  const ends = [
+    refreshTokenExpiresIn > 0 ? createdAt.getTime() + refreshTokenExpiresIn * 1000 : null,
+    refreshTokenHardExpiresAt ? Date.parse(refreshTokenHardExpiresAt) : null,
+  ].filter((end): end is number => end !== null && !Number.isNaN(end));
   return {
     credentials,
     accessTokenExpiresAt: new Date(createdAt.getTime() + expiresIn * 1000),
-    refreshTokenExpiresAt: refreshTokenExpiresIn ? new Date(createdAt.getTime() + refreshTokenExpiresIn * 1000) : null,
+    refreshTokenExpiresAt: ends.length > 0 ? new Date(Math.min(...ends)) : null,
   };
 }
 
@@ -124,7 +149,7 @@ export const quickBooksConnector: VendorConnector<QuickBooksCredentials> = {
   async refresh(credentials) {
     try {
       const response = await oauthClient().refreshUsingToken(credentials.refreshToken);
-      return credentialsFromToken(response.getToken(), credentials.realmId);
+      return credentialsFromToken(response.getToken(), credentials.realmId, credentials.refreshTokenHardExpiresAt);
     } catch (error) {
       // intuit-oauth reports the OAuth error code on `.error`; invalid_grant means the refresh token is dead.
       if ((error as { error?: string }).error === "invalid_grant") {
