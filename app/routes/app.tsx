@@ -1,24 +1,21 @@
 import type { HeadersFunction, LoaderFunctionArgs } from "@remix-run/node";
 import { Link, Outlet, useLoaderData, useRouteError } from "@remix-run/react";
 import { NavMenu } from "@shopify/app-bridge-react";
-import { Banner, Box } from "@shopify/polaris";
 import { AppProvider } from "@shopify/shopify-app-remix/react";
 import { boundary } from "@shopify/shopify-app-remix/server";
+import { ReconnectBanner } from "~/components/ReconnectBanner";
 import { getConfig } from "~/config.server";
 import { db } from "~/db.server";
 import { appBridgeScriptUrl } from "~/integrations/shopify/app-bridge-url.server";
 import { requireShopifyTenant } from "~/integrations/shopify/embedded-session.server";
-import { listConnections } from "~/models/connections.server";
-
-const providerNames = { SHOPIFY: "Shopify", SQUARE: "Square", QUICKBOOKS: "QuickBooks" } as const;
+import { connectionsNeedingReauth } from "~/models/connections.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { tenantId } = await requireShopifyTenant(request);
-  const connections = await listConnections(db(), tenantId);
   return {
     apiKey: getConfig().shopify.apiKey,
     appBridgeUrl: appBridgeScriptUrl(),
-    needsReauth: connections.filter((connection) => connection.status === "NEEDS_REAUTH").map((connection) => providerNames[connection.provider]),
+    needsReauth: await connectionsNeedingReauth(db(), tenantId),
   };
 };
 
@@ -37,14 +34,7 @@ export default function EmbeddedApp() {
         <Link to="/app/activity">Activity</Link>
         <Link to="/app/settings">Settings</Link>
       </NavMenu>
-      {needsReauth.length > 0 && (
-        <Box padding="400">
-          <Banner tone="critical" title={`${needsReauth.join(" and ")} needs to be reconnected`} action={{ content: "Open Connections", url: "/app/connections" }}>
-            Tillbridge can no longer reach {needsReauth.join(" and ")} with the authorization it had, so syncing with it is paused.
-            Nothing is lost: it resumes where it stopped once you reconnect.
-          </Banner>
-        </Box>
-      )}
+      <ReconnectBanner providers={needsReauth} connectionsUrl="/app/connections" />
       <Outlet />
     </AppProvider>
   );

@@ -1,0 +1,44 @@
+/**
+ * Pages in both merchant areas' navigation whose feature is not built yet. Each says so plainly and what it
+ * will do. When a feature arrives it gets its own routes (app.<feature>.tsx, square.<feature>.tsx), which take
+ * precedence, and leaves this list.
+ */
+export const UPCOMING_FEATURES: Record<string, { title: string; summary: string; plan: string[] }> = {
+  inventory: {
+    title: "Inventory",
+    summary: "Inventory sync keeps stock the same in Shopify and Square, within about a second of each sale.",
+    plan: [
+      "map your Shopify locations to your Square locations",
+      "match products by SKU or barcode, and see what does not match",
+      "preview every difference before the first sync, then keep both channels in step",
+    ],
+  },
+  accounting: {
+    title: "Accounting",
+    summary: "Accounting sync posts every Square and Shopify sale, refund and fee to QuickBooks Online exactly once, with the tax your customers paid.",
+    plan: [
+      "choose per-order receipts or a daily summary per location",
+      "map payment types, taxes, fees and items to your QuickBooks accounts",
+      "import past sales from a start date and compare daily totals with your books",
+    ],
+  },
+  loyalty: {
+    title: "Loyalty",
+    summary: "Loyalty gives each customer one points balance, earned in your store and online.",
+    plan: ["set how many points a purchase earns", "see each customer's balance in Shopify and at the Square register", "let customers redeem points in either channel"],
+  },
+  activity: {
+    title: "Activity",
+    summary: "Activity will show every sync run, what it changed, and anything that needs your attention.",
+    plan: ["see recent runs with the records read, written and skipped", "retry or dismiss problems, each explained in plain words", "follow records synced per hour over the last day"],
+  },
+  settings: {
+    title: "Settings",
+    summary: "Settings will hold your sync preferences and notification choices.",
+    plan: [
+      "choose which syncs run and how often reconciliation checks your data",
+      "choose who is told when something needs attention",
+      "review the privacy requests Tillbridge has answered for your store",
+    ],
+  },
+};
