@@ -70,6 +70,8 @@ export default defineConfig({
       SANDBOX_URL: "",
       SHOPIFY_API_KEY: "",
       SHOPIFY_API_SECRET: "",
+      // Short enough for a test to watch a link code expire.
+      LINK_CODE_LIFETIME_SECONDS: "15",
     },
     // Never test whatever happens to be listening on the port.
     reuseExistingServer: false,

@@ -25,6 +25,12 @@ export async function listConnections(db: Db, tenantId: string) {
   });
 }
 
+/** The names of the tenant's vendors whose authorization was lost, for the banner on every page. */
+export async function connectionsNeedingReauth(db: Db, tenantId: string): Promise<string[]> {
+  const connections = await db.connection.findMany({ where: { tenantId, status: "NEEDS_REAUTH" }, select: { provider: true }, orderBy: { provider: "asc" } });
+  return connections.map((connection) => providerLabel(connection.provider));
+}
+
 /** Issues about a connection's authorization close themselves once it is authorized again. */
 export async function resolveConnectionIssues(db: Db, tenantId: string, provider: Provider): Promise<void> {
   await db.syncIssue.updateMany({
@@ -69,42 +75,57 @@ export async function saveConnectionCredentials(
   keyRing: KeyRing,
   input: ConnectedAccount & { tenantId: string; provider: Provider; actor: string },
 ): Promise<{ connectionId: string }> {
-  return db.$transaction(async (tx) => {
-    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`connection:${input.provider}:${input.externalId}`}, 0))`;
-    const owner = await tx.connection.findUnique({ where: { provider_externalId: { provider: input.provider, externalId: input.externalId } }, select: { tenantId: true, status: true } });
-    if (owner && owner.tenantId !== input.tenantId) {
-      if (owner.status !== "DISCONNECTED") {
-        throw new ConnectionBelongsToAnotherTenantError(`This ${providerLabel(input.provider)} account is already connected to another Tillbridge account.`);
-      }
-      // A tenant that disconnected the account no longer holds it; its audit trail stays in AuditLog.
-      await tx.connection.delete({ where: { provider_externalId: { provider: input.provider, externalId: input.externalId } } });
+  return db.$transaction((tx) => storeConnectionCredentials(tx, keyRing, input));
+}
+
+/** saveConnectionCredentials inside a caller's transaction (a Square sign-in creates the tenant in the same one). */
+export async function storeConnectionCredentials(
+  tx: Prisma.TransactionClient,
+  keyRing: KeyRing,
+  input: ConnectedAccount & { tenantId: string; provider: Provider; actor: string },
+): Promise<{ connectionId: string }> {
+  await lockVendorAccount(tx, input.provider, input.externalId);
+  const owner = await tx.connection.findUnique({ where: { provider_externalId: { provider: input.provider, externalId: input.externalId } }, select: { tenantId: true, status: true } });
+  if (owner && owner.tenantId !== input.tenantId) {
+    if (owner.status !== "DISCONNECTED") {
+      throw new ConnectionBelongsToAnotherTenantError(`This ${providerLabel(input.provider)} account is already connected to another Tillbridge account.`);
     }
-    const fields = {
-      externalId: input.externalId,
-      displayName: input.displayName,
-      status: "ACTIVE" as const,
-      scopes: input.scopes,
-      accessTokenExpiresAt: input.accessTokenExpiresAt,
-      refreshTokenExpiresAt: input.refreshTokenExpiresAt,
-      lastError: null,
-      lastCheckedAt: new Date(),
-    };
-    const connection = await tx.connection.upsert({
-      where: { tenantId_provider: { tenantId: input.tenantId, provider: input.provider } },
-      create: { tenantId: input.tenantId, provider: input.provider, ...fields },
-      update: fields,
-      select: { id: true },
-    });
-    await tx.connection.update({
-      where: { id: connection.id },
-      data: { credentialsEncrypted: sealSecret(keyRing, JSON.stringify(input.credentials), `connection:${connection.id}`) },
-    });
-    await resolveConnectionIssues(tx, input.tenantId, input.provider);
-    await tx.auditLog.create({
-      data: { tenantId: input.tenantId, actorType: "MERCHANT", actorId: input.actor, action: "connection.connected", target: input.provider, details: { account: input.displayName } },
-    });
-    return { connectionId: connection.id };
+    // A tenant that disconnected the account no longer holds it; its audit trail stays in AuditLog.
+    await tx.connection.delete({ where: { provider_externalId: { provider: input.provider, externalId: input.externalId } } });
+  }
+  const fields = {
+    externalId: input.externalId,
+    displayName: input.displayName,
+    status: "ACTIVE" as const,
+    scopes: input.scopes,
+    accessTokenExpiresAt: input.accessTokenExpiresAt,
+    refreshTokenExpiresAt: input.refreshTokenExpiresAt,
+    lastError: null,
+    lastCheckedAt: new Date(),
+  };
+  const connection = await tx.connection.upsert({
+    where: { tenantId_provider: { tenantId: input.tenantId, provider: input.provider } },
+    create: { tenantId: input.tenantId, provider: input.provider, ...fields },
+    update: fields,
+    select: { id: true },
   });
+  await tx.connection.update({
+    where: { id: connection.id },
+    data: { credentialsEncrypted: sealSecret(keyRing, JSON.stringify(input.credentials), `connection:${connection.id}`) },
+  });
+  await resolveConnectionIssues(tx, input.tenantId, input.provider);
+  await tx.auditLog.create({
+    data: { tenantId: input.tenantId, actorType: "MERCHANT", actorId: input.actor, action: "connection.connected", target: input.provider, details: { account: input.displayName } },
+  });
+  return { connectionId: connection.id };
+}
+
+/**
+ * Serializes everything that decides which tenant holds a vendor account (connecting, signing in, linking):
+ * two callbacks for the same account cannot both pass the ownership check. Re-entrant within a transaction.
+ */
+export async function lockVendorAccount(tx: Prisma.TransactionClient, provider: Provider, externalId: string): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`connection:${provider}:${externalId}`}, 0))`;
 }
 
 /** The connection and its opened credentials, or null when the tenant has none (or it is disconnected). */

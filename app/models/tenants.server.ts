@@ -1,5 +1,7 @@
 import type { Prisma, PrismaClient } from "~/db.server";
-import { resolveConnectionIssues } from "./connections.server";
+import type { ConnectedAccount } from "~/integrations/connections/types";
+import type { KeyRing } from "~/security/encryption.server";
+import { lockVendorAccount, resolveConnectionIssues, storeConnectionCredentials } from "./connections.server";
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -40,6 +42,39 @@ export async function installShopifyTenant(
       data: { tenantId: tenant.id, actorType: "SYSTEM", action: "tenant.installed", target: input.shop, details: { origin: "SHOPIFY" } },
     });
     return { tenantId: tenant.id, reinstalled: false };
+  });
+}
+
+/**
+ * Signing in with Square (the Square App Marketplace install and every later sign-in): the tenant that holds the
+ * seller's SQUARE connection, or a new Square-first tenant on the seller's first visit. The fresh tokens replace
+ * the stored ones, so signing in also repairs a connection that needed reauthorization.
+ */
+export async function signInSquareTenant(
+  db: PrismaClient,
+  keyRing: KeyRing,
+  account: ConnectedAccount,
+): Promise<{ tenantId: string; installed: boolean }> {
+  return db.$transaction(async (tx) => {
+    await lockVendorAccount(tx, "SQUARE", account.externalId);
+    const existing = await tx.connection.findUnique({
+      where: { provider_externalId: { provider: "SQUARE", externalId: account.externalId } },
+      select: { tenantId: true },
+    });
+    let tenantId = existing?.tenantId;
+    if (tenantId) {
+      await tx.tenant.update({ where: { id: tenantId }, data: { status: "ACTIVE" } });
+    } else {
+      const tenant = await tx.tenant.create({ data: { name: account.displayName, origin: "SQUARE" } });
+      tenantId = tenant.id;
+      await tx.auditLog.create({
+        data: { tenantId, actorType: "SYSTEM", action: "tenant.installed", target: account.externalId, details: { origin: "SQUARE" } },
+      });
+    }
+    const actor = `square-merchant:${account.externalId}`;
+    await storeConnectionCredentials(tx, keyRing, { ...account, tenantId, provider: "SQUARE", actor });
+    await tx.auditLog.create({ data: { tenantId, actorType: "MERCHANT", actorId: actor, action: "merchant.signed_in", target: "SQUARE" } });
+    return { tenantId, installed: !existing };
   });
 }
 

@@ -9,7 +9,7 @@ export default function QuickBooksLaunch() {
     <InformationPage
       title="Open Tillbridge from your store"
       paragraphs={[
-        "Tillbridge posts your Square and Shopify sales, refunds and fees to QuickBooks Online. It is managed from your Shopify admin (Apps, then Tillbridge).",
+        "Tillbridge posts your Square and Shopify sales, refunds and fees to QuickBooks Online. It is managed from your Shopify admin (Apps, then Tillbridge), or, if you use Tillbridge with Square only, from its Square area: sign in with Square at /square/sign-in.",
         "There, open Connections to connect, check or disconnect QuickBooks.",
       ]}
     />

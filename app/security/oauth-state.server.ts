@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { PrismaClient } from "~/db.server";
-import type { Provider } from "~/generated/prisma/client";
+import type { OAuthPurpose, Provider } from "~/generated/prisma/client";
 
 /**
- * OAuth `state` for connecting Square and QuickBooks: a random value bound to the tenant and the person who
- * started the flow, valid for ten minutes and usable once. Neither vendor library checks state (intuit-oauth
+ * OAuth `state` for connecting Square and QuickBooks, and for signing in with Square: a random value bound to
+ * the tenant (none yet for a sign-in) and the person who started the flow, valid for ten minutes and usable once. Neither vendor library checks state (intuit-oauth
  * says so), so this is the only protection against a forged or replayed callback.
  */
 
@@ -20,7 +20,7 @@ function hashState(state: string): string {
 
 export async function createOAuthState(
   db: PrismaClient,
-  input: { tenantId: string; provider: Provider; actor: string; returnTo: string },
+  input: { tenantId: string | null; provider: Provider; purpose?: OAuthPurpose; actor: string; returnTo: string },
   now = new Date(),
 ): Promise<string> {
   const state = randomBytes(32).toString("base64url");
@@ -40,14 +40,14 @@ export async function consumeOAuthState(
   db: PrismaClient,
   input: { state: string | null; provider: Provider },
   now = new Date(),
-): Promise<{ tenantId: string; actor: string; returnTo: string }> {
+): Promise<{ tenantId: string | null; purpose: OAuthPurpose; actor: string; returnTo: string }> {
   if (!input.state || input.state.length > 200) throw new OAuthStateError("This link is missing its security check. Start connecting again from Tillbridge.");
-  const rows = await db.$queryRaw<{ tenantId: string; provider: Provider; actor: string; returnTo: string; expiresAt: Date }[]>`
+  const rows = await db.$queryRaw<{ tenantId: string | null; provider: Provider; purpose: OAuthPurpose; actor: string; returnTo: string; expiresAt: Date }[]>`
     DELETE FROM "OAuthState" WHERE "stateHash" = ${hashState(input.state)}
-    RETURNING "tenantId"::text AS "tenantId", provider::text AS provider, actor, "returnTo", "expiresAt"`;
+    RETURNING "tenantId"::text AS "tenantId", provider::text AS provider, purpose::text AS purpose, actor, "returnTo", "expiresAt"`;
   const found = rows[0];
   if (!found) throw new OAuthStateError("This connection link was already used or is not from Tillbridge. Start connecting again from Tillbridge.");
   if (found.provider !== input.provider) throw new OAuthStateError("This link belongs to another connection. Start connecting again from Tillbridge.");
   if (found.expiresAt.getTime() < now.getTime()) throw new OAuthStateError("This connection link has expired (they last ten minutes). Start connecting again from Tillbridge.");
-  return { tenantId: found.tenantId, actor: found.actor, returnTo: found.returnTo };
+  return { tenantId: found.tenantId, purpose: found.purpose, actor: found.actor, returnTo: found.returnTo };
 }

@@ -10,6 +10,7 @@ import {
   readConnectionCredentials,
   saveConnectionCredentials,
 } from "~/models/connections.server";
+import { signInSquareTenant } from "~/models/tenants.server";
 import { logger } from "~/observability/logger.server";
 import { consumeOAuthState, createOAuthState, OAuthStateError } from "~/security/oauth-state.server";
 import { getKeyRing } from "~/security/key-ring.server";
@@ -35,19 +36,34 @@ export async function startConnection(
   return connectors[input.provider].authorizeUrl(state);
 }
 
+/** The Square merchant area's sign-in (and the Square App Marketplace install): Square's consent page first. */
+export async function startSquareSignIn(db: PrismaClient): Promise<string> {
+  const state = await createOAuthState(db, { tenantId: null, provider: "SQUARE", purpose: "SQUARE_SIGN_IN", actor: "square-sign-in", returnTo: "/square" });
+  return squareConnector.authorizeUrl(state);
+}
+
 export type ConnectionOutcome =
-  | { ok: true; returnTo: string; account: string }
+  | { ok: true; returnTo: string; account: string; signedIn?: { tenantId: string; squareMerchantId: string; installed: boolean } }
   | { ok: false; title: string; message: string; returnTo: string | null };
 
 /** Handles the vendor's redirect back. Never throws for what a merchant can cause: it says what happened. */
 export async function completeConnection(db: PrismaClient, provider: ConnectableProvider, callbackUrl: URL): Promise<ConnectionOutcome> {
   const label = providerLabel(provider);
+  const failureTitle = (purpose: string) => (purpose === "SQUARE_SIGN_IN" ? "You are not signed in" : `${label} was not connected`);
   let flow: Awaited<ReturnType<typeof consumeOAuthState>>;
   try {
     flow = await consumeOAuthState(db, { state: callbackUrl.searchParams.get("state"), provider });
   } catch (error) {
     if (error instanceof OAuthStateError) return { ok: false, title: `${label} was not connected`, message: error.message, returnTo: null };
     throw error;
+  }
+  if (callbackUrl.searchParams.get("error") && flow.purpose === "SQUARE_SIGN_IN") {
+    return {
+      ok: false,
+      title: failureTitle(flow.purpose),
+      message: "You declined on Square's page, so Tillbridge was not given access and nothing was created. Sign in with Square again whenever you are ready.",
+      returnTo: "/square/sign-in",
+    };
   }
   if (callbackUrl.searchParams.get("error")) {
     return {
@@ -59,6 +75,12 @@ export async function completeConnection(db: PrismaClient, provider: Connectable
   }
   try {
     const account = await connectors[provider].completeAuthorization(callbackUrl);
+    if (flow.purpose === "SQUARE_SIGN_IN") {
+      const { tenantId, installed } = await signInSquareTenant(db, getKeyRing(getConfig()), account);
+      logger.info({ tenantId, installed, account: account.externalId }, installed ? "tenant installed from Square" : "merchant signed in with Square");
+      return { ok: true, returnTo: flow.returnTo, account: account.displayName, signedIn: { tenantId, squareMerchantId: account.externalId, installed } };
+    }
+    if (!flow.tenantId) throw new Error("A connection state without a tenant");
     await saveConnectionCredentials(db, getKeyRing(getConfig()), { ...account, tenantId: flow.tenantId, provider, actor: flow.actor });
     logger.info({ tenantId: flow.tenantId, provider, account: account.externalId }, "connection established");
     return { ok: true, returnTo: flow.returnTo, account: account.displayName };
@@ -66,15 +88,15 @@ export async function completeConnection(db: PrismaClient, provider: Connectable
     if (error instanceof ConnectionBelongsToAnotherTenantError) {
       return {
         ok: false,
-        title: `${label} was not connected`,
+        title: failureTitle(flow.purpose),
         message: `${error.message} An account can belong to one Tillbridge account at a time. Disconnect it there first, or contact support to move it.`,
         returnTo: flow.returnTo,
       };
     }
-    logger.error({ err: error, tenantId: flow.tenantId, provider }, "connection could not be completed");
+    logger.error({ err: error, tenantId: flow.tenantId, provider, purpose: flow.purpose }, "connection could not be completed");
     return {
       ok: false,
-      title: `${label} was not connected`,
+      title: failureTitle(flow.purpose),
       message: `${label} did not complete the connection (the approval may have expired). Nothing was stored. Please try connecting again.`,
       returnTo: flow.returnTo,
     };
