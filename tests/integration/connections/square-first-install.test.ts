@@ -208,6 +208,23 @@ describe("the Square merchant area's session", () => {
     });
   });
 
+  it("answers a malformed form with 400 and changes nothing", async () => {
+    const { cookie, tenantId } = await signInWithSquare();
+    const before = await db().auditLog.count({ where: { tenantId } });
+    const malformed: Record<string, string>[] = [{ intent: "connect", provider: "PAYPAL" }, { intent: "explode", provider: "SQUARE" }, {}];
+    for (const body of malformed) {
+      const answer = await app.connectionsRoute.action({
+        request: squareAreaRequest("/square/connections", cookie, { method: "POST", body: new URLSearchParams(body) }),
+        params: {},
+        context: {},
+      });
+      expect(answer).toBeInstanceOf(Response);
+      expect((answer as Response).status).toBe(400);
+    }
+    expect(await db().auditLog.count({ where: { tenantId } })).toBe(before);
+    expect(await db().oAuthState.count()).toBe(0);
+  });
+
   it("connects QuickBooks from the Square area and comes back to it", async () => {
     const { cookie, tenantId } = await signInWithSquare();
     const started = (await app.connectionsRoute.action({
