@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "SyncIssue" ADD COLUMN     "retryJob" JSONB;
