@@ -3,7 +3,8 @@ import { z } from "zod";
 import { getDatabase, type Database } from "~/db.server";
 import { noopJob } from "./definitions.server";
 import { startJobQueue, type JobQueue } from "./queue.server";
-import { defineJob, PermanentJobError } from "./registry";
+import { PermanentJobError } from "./errors";
+import { defineJob } from "./registry";
 
 // Runs on the embedded PGlite by default and on PostgreSQL when DATABASE_URL is set (npm test runs both in CI).
 

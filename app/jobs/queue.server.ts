@@ -1,8 +1,10 @@
 import { PgBoss, fromPglite, fromPrisma, type JobResult, type JobWithMetadata } from "pg-boss";
 import type { z } from "zod";
-import type { Database, Prisma } from "~/db.server";
+import { db, type Database, type Prisma } from "~/db.server";
+import { markConnectionNeedsReauth, providerLabel } from "~/models/connections.server";
 import { logger, withLogContext } from "~/observability/logger.server";
-import { deadLetterQueueName, PermanentJobError, type JobDefinition } from "./registry";
+import { classifyJobError, ConnectionAuthorizationError, RateLimitedError, RecordValidationError, type RecordProblem } from "./errors";
+import { deadLetterQueueName, type JobDefinition } from "./registry";
 
 /**
  * The job engine: pg-boss in the application's own database (PGlite or PostgreSQL), so a job can be sent in
@@ -21,7 +23,7 @@ export interface SendOptions {
 export interface JobQueue {
   send<S extends z.ZodType>(job: JobDefinition<S>, payload: z.input<S>, options?: SendOptions): Promise<string | null>;
   /** Bulk insert (one statement per call): for imports and benchmarks. */
-  sendMany<S extends z.ZodType>(job: JobDefinition<S>, payloads: z.input<S>[], options?: Pick<SendOptions, "tx">): Promise<void>;
+  sendMany<S extends z.ZodType>(job: JobDefinition<S>, payloads: z.input<S>[], options?: Pick<SendOptions, "tx" | "priority">): Promise<void>;
   /** Move dead-lettered jobs of a type back to its queue; returns how many were replayed. */
   replayDeadLetters(job: JobDefinition, options?: { limit?: number }): Promise<number>;
   readonly workersRunning: boolean;
@@ -54,10 +56,13 @@ export async function startJobQueue(
       const { tx, ...jobOptions } = sendOptions;
       // pg-boss validates every key it is given, including ones set to undefined.
       const defined = Object.fromEntries(Object.entries(jobOptions).filter(([, value]) => value !== undefined));
-      return boss.send(job.name, data, { ...defined, ...(tx ? { db: fromPrisma(tx) } : {}) });
+      return boss.send(job.name, data, { ...defined, ...groupOf(job, data), ...(tx ? { db: fromPrisma(tx) } : {}) });
     },
     async sendMany(job, payloads, sendOptions = {}) {
-      const jobs = payloads.map((payload) => ({ data: validate(job, payload) }));
+      const jobs = payloads.map((payload) => {
+        const data = validate(job, payload);
+        return { data, ...groupOf(job, data), ...(sendOptions.priority !== undefined && { priority: sendOptions.priority }) };
+      });
       await boss.insert(job.name, jobs, sendOptions.tx ? { db: fromPrisma(sendOptions.tx) } : {});
     },
     async replayDeadLetters(job, replayOptions = {}) {
@@ -85,6 +90,12 @@ export async function startJobQueue(
     for (const definition of options.definitions) await startWorker(boss, definition, queue);
   }
   return queue;
+}
+
+/** A tenant's jobs form a pg-boss group, which the workers limit per tenant (fairness, decision 006). */
+function groupOf(job: JobDefinition, data: object): { group?: { id: string } } {
+  const tenantId = job.tenantOf?.(data as never);
+  return tenantId ? { group: { id: tenantId } } : {};
 }
 
 function validate<S extends z.ZodType>(job: JobDefinition<S>, payload: unknown): object {
@@ -129,6 +140,7 @@ async function startWorker(boss: PgBoss, definition: JobDefinition, queue: JobQu
       notifyPollingIntervalSeconds: 2,
       includeMetadata: true,
       perJobResults: true,
+      ...(definition.tenantOf && { groupConcurrency: definition.policy.tenantConcurrency }),
     },
     (jobs: JobWithMetadata<unknown>[]) => Promise.all(jobs.map((job) => runJob(definition, job, queue))),
   );
@@ -136,7 +148,7 @@ async function startWorker(boss: PgBoss, definition: JobDefinition, queue: JobQu
 
 export async function runJob(
   definition: JobDefinition,
-  job: Pick<JobWithMetadata<unknown>, "id" | "data" | "retryCount">,
+  job: Pick<JobWithMetadata<unknown>, "id" | "data" | "retryCount"> & Partial<Pick<JobWithMetadata<unknown>, "priority">>,
   queue: Pick<JobQueue, "send">,
 ): Promise<JobResult> {
   return withLogContext({ jobId: job.id, jobName: definition.name }, async () => {
@@ -145,24 +157,74 @@ export async function runJob(
       logger.error({ issues: parsed.error.issues }, "job payload is invalid; sent to the dead letter queue");
       return { id: job.id, status: "deadletter", output: { error: "invalid payload" } };
     }
+    const tenantId = definition.tenantOf?.(parsed.data) ?? undefined;
     const started = performance.now();
     try {
       await definition.handle(parsed.data, {
         jobId: job.id,
         retryCount: job.retryCount,
-        logger: logger.child({}),
+        logger: logger.child(tenantId ? { tenantId } : {}),
         send: (next, payload, sendOptions) => queue.send(next, payload, sendOptions),
       });
       logger.debug({ durationMs: Math.round(performance.now() - started) }, "job completed");
       return { id: job.id, status: "completed" };
     } catch (error) {
-      const permanent = error instanceof PermanentJobError;
-      logger.error({ err: error, retryCount: job.retryCount, permanent }, permanent ? "job failed permanently" : "job failed; it will be retried if attempts remain");
-      return {
-        id: job.id,
-        status: permanent ? "deadletter" : "failed",
-        output: { error: error instanceof Error ? error.message : String(error) },
-      };
+      return settleFailure(definition, job, parsed.data, error, queue);
     }
+  });
+}
+
+/** Applies the error taxonomy (app/jobs/errors.ts) to a failed run. */
+async function settleFailure(
+  definition: JobDefinition,
+  job: Pick<JobWithMetadata<unknown>, "id" | "retryCount"> & Partial<Pick<JobWithMetadata<unknown>, "priority">>,
+  payload: unknown,
+  error: unknown,
+  queue: Pick<JobQueue, "send">,
+): Promise<JobResult> {
+  const kind = classifyJobError(error);
+  const message = error instanceof Error ? error.message : String(error);
+  switch (kind) {
+    case "rate-limit": {
+      // Waiting is not failing: the job is sent again to start after the wait, and this attempt completes.
+      const wait = (error as RateLimitedError).retryAfterMs;
+      const again = await queue.send(definition, payload as never, { startAfter: new Date(Date.now() + wait), priority: job.priority });
+      if (again === null) return { id: job.id, status: "failed", output: { error: message } };
+      logger.info({ waitMs: wait, provider: (error as RateLimitedError).provider, nextJobId: again }, "rate limited; job rescheduled");
+      return { id: job.id, status: "completed", output: { rescheduled: again, waitMs: wait } };
+    }
+    case "authorization": {
+      const { connection } = error as ConnectionAuthorizationError;
+      await markConnectionNeedsReauth(db(), {
+        tenantId: connection.tenantId,
+        provider: connection.provider,
+        reason: message,
+        message: `${message} Syncing with ${providerLabel(connection.provider)} is paused until you reconnect; nothing is lost.`,
+      });
+      logger.warn({ tenantId: connection.tenantId, provider: connection.provider }, "authorization lost; connection paused until the merchant reconnects");
+      return { id: job.id, status: "completed", output: { paused: connection.provider } };
+    }
+    case "validation": {
+      await reportRecordProblem((error as RecordValidationError).problem, { name: definition.name, payload });
+      logger.info({ key: (error as RecordValidationError).problem.key }, "record rejected; the merchant is told and can retry");
+      return { id: job.id, status: "completed", output: { issue: (error as RecordValidationError).problem.key } };
+    }
+    case "defect":
+      logger.error({ err: error, retryCount: job.retryCount }, "job failed with a defect; sent to the dead letter queue");
+      return { id: job.id, status: "deadletter", output: { error: message } };
+    case "transient":
+      logger.warn({ err: error, retryCount: job.retryCount }, "job failed; it will be retried if attempts remain");
+      return { id: job.id, status: "failed", output: { error: message } };
+  }
+}
+
+/** Opens the issue, or counts one more occurrence of it; Retry sends the same job again. */
+async function reportRecordProblem(problem: RecordProblem, retryJob: { name: string; payload: unknown }): Promise<void> {
+  const { tenantId, key, ...details } = problem;
+  const fields = { ...details, retriable: true, retryJob: retryJob as Prisma.InputJsonValue };
+  await db().syncIssue.upsert({
+    where: { tenantId_key: { tenantId, key } },
+    create: { tenantId, key, ...fields },
+    update: { ...fields, status: "OPEN", occurrences: { increment: 1 }, lastSeenAt: new Date(), resolvedAt: null },
   });
 }

@@ -12,6 +12,11 @@ export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
   readonly policy: JobPolicy;
   /** A cron expression (UTC): the job is sent with an empty payload on that schedule, once across all workers. */
   readonly schedule?: string;
+  /**
+   * The tenant a job works for. Jobs of one tenant form a group, and at most `policy.tenantConcurrency` of a
+   * group run at once across all workers: one tenant's backlog cannot take every worker (docs/decisions/006).
+   */
+  readonly tenantOf?: (payload: z.output<Schema>) => string | null;
   handle(payload: z.output<Schema>, context: JobContext): Promise<void>;
 }
 
@@ -21,7 +26,7 @@ export interface JobContext {
   retryCount: number;
   logger: Logger;
   /** Sends follow-up jobs (e.g. a sweep fanning out one job per connection). */
-  send<S extends z.ZodType>(job: JobDefinition<S>, payload: z.input<S>, options?: { singletonKey?: string }): Promise<string | null>;
+  send<S extends z.ZodType>(job: JobDefinition<S>, payload: z.input<S>, options?: { singletonKey?: string; priority?: number }): Promise<string | null>;
 }
 
 export interface JobPolicy {
@@ -36,6 +41,8 @@ export interface JobPolicy {
   batchSize: number;
   /** Concurrent fetch loops per process. */
   localConcurrency: number;
+  /** For jobs with a tenant: how many of one tenant's jobs of this type may run at once, across all workers. */
+  tenantConcurrency: number;
 }
 
 export const defaultJobPolicy: JobPolicy = {
@@ -45,24 +52,24 @@ export const defaultJobPolicy: JobPolicy = {
   expireInSeconds: 300,
   batchSize: 20,
   localConcurrency: 2,
+  tenantConcurrency: 2,
 };
+
+/** Priorities within a queue: fresh work (a webhook, a merchant's click) goes before backfill (an import). */
+export const JobPriority = { backfill: 0, normal: 5, realtime: 10 } as const;
 
 export function defineJob<Schema extends z.ZodType>(definition: {
   name: string;
   payload: Schema;
   policy?: Partial<JobPolicy>;
   schedule?: string;
+  tenantOf?: (payload: z.output<Schema>) => string | null;
   handle(payload: z.output<Schema>, context: JobContext): Promise<void>;
 }): JobDefinition<Schema> {
   if (!/^[a-z][a-z0-9-]*(\.[a-z0-9-]+)*$/.test(definition.name)) {
     throw new Error(`Job name "${definition.name}" must be lower-case words separated by dots or dashes`);
   }
   return { ...definition, policy: { ...defaultJobPolicy, ...definition.policy } };
-}
-
-/** Thrown by a handler when retrying cannot help (the job goes straight to its dead letter queue). */
-export class PermanentJobError extends Error {
-  override name = "PermanentJobError";
 }
 
 export function deadLetterQueueName(jobName: string): string {
