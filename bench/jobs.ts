@@ -8,18 +8,16 @@
  *   npm run bench -- jobs                       (PGlite)
  *   DATABASE_URL=postgres://... npm run bench -- jobs
  */
-import { randomBytes } from "node:crypto";
-import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import pg from "pg";
 import { z } from "zod";
-import { openDatabase, type Database } from "~/db.server";
+import type { Database } from "~/db.server";
 import { applyMigrations } from "~/db/migrations.server";
 import { noopJob } from "~/jobs/definitions.server";
 import { startJobQueue } from "~/jobs/queue.server";
 import { defineJob, type JobDefinition } from "~/jobs/registry";
 import { logger } from "~/observability/logger.server";
+import { openBenchDatabase } from "./support/database";
 
 const SEND_COUNT = Number(process.env.BENCH_SEND_COUNT ?? 2_000);
 const BULK_COUNT = Number(process.env.BENCH_BULK_COUNT ?? 20_000);
@@ -27,31 +25,6 @@ const PROCESS_COUNT = Number(process.env.BENCH_PROCESS_COUNT ?? 20_000);
 const BASELINE_COUNT = Number(process.env.BENCH_BASELINE_COUNT ?? 200);
 
 logger.level = "warn";
-
-async function openBenchDatabase(): Promise<{ database: Database; label: string; dispose: () => Promise<void> }> {
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tillbridge-bench-"));
-    const database = openDatabase({ kind: "pglite", dataDir: path.join(dir, "pglite") });
-    return { database, label: "PGlite (embedded, in-process)", dispose: async () => fs.rmSync(dir, { recursive: true, force: true }) };
-  }
-  const scratch = `tillbridge_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${scratch}"`);
-  const scratchUrl = new URL(url);
-  scratchUrl.pathname = `/${scratch}`;
-  const database = openDatabase({ kind: "postgres", url: scratchUrl.toString(), poolSize: 10 });
-  const version = (await admin.query<{ server_version: string }>("SHOW server_version")).rows[0]?.server_version;
-  return {
-    database,
-    label: `PostgreSQL ${version} (scratch database ${scratch})`,
-    dispose: async () => {
-      await admin.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`);
-      await admin.end();
-    },
-  };
-}
 
 async function completedCount(database: Database, name: string): Promise<number> {
   const rows = await database.prisma.$queryRawUnsafe<{ count: bigint }[]>(

@@ -101,4 +101,41 @@ describe(`job queue on ${process.env.DATABASE_URL ? "PostgreSQL" : "PGlite"}`, (
       await workerQueue.stop({ timeoutMs: 2_000 });
     }
   });
+
+  it("runs at most tenantConcurrency jobs of one tenant at once, across every worker, while other tenants' jobs run", async () => {
+    let running = 0;
+    let mostAtOnce = 0;
+    const finished: string[] = [];
+    const tenantJob = defineJob({
+      name: "test.tenant-limited",
+      payload: z.object({ tenantId: z.string(), n: z.number() }).strict(),
+      policy: { batchSize: 10, localConcurrency: 2, tenantConcurrency: 2, retryLimit: 0 },
+      tenantOf: (payload) => payload.tenantId,
+      async handle({ tenantId, n }) {
+        if (tenantId === "big") {
+          running += 1;
+          mostAtOnce = Math.max(mostAtOnce, running);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        if (tenantId === "big") running -= 1;
+        finished.push(`${tenantId}:${n}`);
+      },
+    });
+    const producer = await startJobQueue(database, { definitions: [tenantJob], runWorkers: false });
+    await producer.sendMany(tenantJob, Array.from({ length: 12 }, (_, n) => ({ tenantId: "big", n })));
+    await producer.send(tenantJob, { tenantId: "small", n: 0 });
+    // Two worker processes' worth of fetch loops.
+    const workersA = await startJobQueue(database, { definitions: [tenantJob], runWorkers: true });
+    const workersB = await startJobQueue(database, { definitions: [tenantJob], runWorkers: true });
+    try {
+      await waitFor(() => finished.length === 13, 30_000);
+      expect(mostAtOnce).toBeLessThanOrEqual(2);
+      // The small tenant's job did not wait for the big tenant's backlog.
+      expect(finished.indexOf("small:0")).toBeLessThan(finished.length - 1);
+    } finally {
+      await workersA.stop({ timeoutMs: 2_000 });
+      await workersB.stop({ timeoutMs: 2_000 });
+      await producer.stop({ timeoutMs: 2_000 });
+    }
+  });
 });

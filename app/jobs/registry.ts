@@ -52,7 +52,7 @@ export const defaultJobPolicy: JobPolicy = {
   expireInSeconds: 300,
   batchSize: 20,
   localConcurrency: 2,
-  tenantConcurrency: 2,
+  tenantConcurrency: 20,
 };
 
 /** Priorities within a queue: fresh work (a webhook, a merchant's click) goes before backfill (an import). */

@@ -1,0 +1,35 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { openDatabase, type Database } from "~/db.server";
+
+/**
+ * The database a benchmark runs on: PostgreSQL when DATABASE_URL is set (a scratch database is created on that
+ * server and dropped afterwards), otherwise an embedded PGlite in a temporary directory.
+ */
+export async function openBenchDatabase(): Promise<{ database: Database; label: string; dispose: () => Promise<void> }> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tillbridge-bench-"));
+    const database = openDatabase({ kind: "pglite", dataDir: path.join(dir, "pglite") });
+    return { database, label: "PGlite (embedded, in-process)", dispose: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+  }
+  const scratch = `tillbridge_bench_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${scratch}"`);
+  const scratchUrl = new URL(url);
+  scratchUrl.pathname = `/${scratch}`;
+  const database = openDatabase({ kind: "postgres", url: scratchUrl.toString(), poolSize: 10 });
+  const version = (await admin.query<{ server_version: string }>("SHOW server_version")).rows[0]?.server_version;
+  return {
+    database,
+    label: `PostgreSQL ${version} (scratch database ${scratch})`,
+    dispose: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`);
+      await admin.end();
+    },
+  };
+}
