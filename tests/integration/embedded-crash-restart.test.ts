@@ -58,7 +58,7 @@ describe.skipIf(Boolean(process.env.DATABASE_URL))("embedded database after kill
     } finally {
       await reopened.close();
     }
-  });
+  }, 360_000);
 
   it("refuses a second process on the same data dir with a clear message", async () => {
     const owner = openDatabase({ kind: "pglite", dataDir: path.join(dataDir, "pglite-locked") });

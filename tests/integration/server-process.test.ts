@@ -10,10 +10,10 @@ beforeAll(async () => {
     port: randomPort(),
     env: { TILLBRIDGE_DATA_DIR: process.env.TILLBRIDGE_DATA_DIR, DATABASE_URL: process.env.DATABASE_URL ?? "", ENCRYPTION_KEYS: process.env.ENCRYPTION_KEYS ?? "" },
   });
-});
+}, 180_000);
 
 afterAll(() => {
-  if (server.child.exitCode === null) server.child.kill("SIGKILL");
+  if (server?.child.exitCode === null) server.child.kill("SIGKILL");
 });
 
 function logLines(): Record<string, unknown>[] {

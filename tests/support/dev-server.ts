@@ -33,7 +33,8 @@ export async function startServerProcess(options: { env: Environment; port: numb
   child.stderr!.on("data", (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const baseUrl = `http://127.0.0.1:${options.port}`;
-  const deadline = Date.now() + 60_000;
+  // A dev server compiles on start: on a busy two-core machine that alone can take most of a minute.
+  const deadline = Date.now() + 150_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${output}`);
     const ready = await fetch(`${baseUrl}/readyz`).then((response) => response.ok, () => false);
