@@ -120,6 +120,11 @@ export function jobQueue(): JobQueue {
   return getRuntime().queue;
 }
 
+/** The queue when the runtime runs, else null (a module used outside the server, e.g. from a script). */
+export function runningJobQueue(): JobQueue | null {
+  return holder.__tillbridgeRuntime?.queue ?? null;
+}
+
 /** Readiness stops answering "ready" first, so load balancers move traffic away before the server closes. */
 export function markDraining(): void {
   if (holder.__tillbridgeRuntime) holder.__tillbridgeRuntime.draining = true;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { db } from "~/db.server";
 import { disconnect } from "~/integrations/connections/flow.server";
 import { connectionsDueForRefresh, refreshConnectionTokens, warnAboutExpiringAuthorizations } from "~/integrations/connections/token-refresh.server";
+import { processWebhookEventJob, sweepPendingWebhooksJob } from "~/webhooks/processing.server";
 import { defineJob, type JobDefinition } from "./registry";
 
 /**
@@ -58,4 +59,11 @@ export const disconnectTenantConnectionsJob = defineJob({
 });
 
 /** Every job type the workers run. A job type not listed here is never worked. */
-export const jobDefinitions: readonly JobDefinition[] = [noopJob, refreshConnectionTokensJob, refreshSweepJob, disconnectTenantConnectionsJob];
+export const jobDefinitions: readonly JobDefinition[] = [
+  noopJob,
+  refreshConnectionTokensJob,
+  refreshSweepJob,
+  disconnectTenantConnectionsJob,
+  processWebhookEventJob,
+  sweepPendingWebhooksJob,
+];

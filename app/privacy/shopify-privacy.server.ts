@@ -38,7 +38,7 @@ export async function handleCustomersDataRequest(db: PrismaClient, webhook: Shop
     const tenantId = await findTenantIdByShop(tx, webhook.shop);
     // Searched before this request is itself recorded, so the report lists what was held, not the request.
     const report = tenantId ? await findCustomerData(tx, tenantId, identityOf(payload.customer, payload.orders_requested)) : null;
-    const fresh = await recordShopifyWebhook(tx, webhook, tenantId, { payload: { customerId: payload.customer.id, dataRequestId: payload.data_request.id }, status: "PROCESSED" });
+    const fresh = await recordShopifyWebhook(tx, null, webhook, tenantId, { payload: { customerId: payload.customer.id, dataRequestId: payload.data_request.id }, status: "PROCESSED" });
     if (!fresh || !tenantId || !report) return fresh ? "unknown-shop" : "duplicate";
     await tx.auditLog.create({
       data: {
@@ -57,7 +57,7 @@ export async function handleCustomersDataRequest(db: PrismaClient, webhook: Shop
 export async function handleCustomersRedact(db: PrismaClient, webhook: ShopifyWebhook, payload: z.output<typeof customersRedactPayload>) {
   return db.$transaction(async (tx) => {
     const tenantId = await findTenantIdByShop(tx, webhook.shop);
-    const fresh = await recordShopifyWebhook(tx, webhook, tenantId, { payload: { customerId: payload.customer.id, orderIds: payload.orders_to_redact }, status: "PROCESSED" });
+    const fresh = await recordShopifyWebhook(tx, null, webhook, tenantId, { payload: { customerId: payload.customer.id, orderIds: payload.orders_to_redact }, status: "PROCESSED" });
     if (!fresh || !tenantId) return fresh ? "unknown-shop" : "duplicate";
     const erased = await eraseCustomerData(tx, tenantId, identityOf(payload.customer, payload.orders_to_redact));
     await tx.auditLog.create({
@@ -92,7 +92,7 @@ export async function handleShopRedact(db: PrismaClient, webhook: ShopifyWebhook
     }
     if (outcome !== "skipped-active") await tx.session.deleteMany({ where: { shop: webhook.shop } });
     // Recorded after the erase (the tenant's own inbox rows went with it), without a tenant, as evidence.
-    await recordShopifyWebhook(tx, webhook, outcome === "skipped-active" ? connection!.tenantId : null, { payload: { outcome }, status: "PROCESSED" });
+    await recordShopifyWebhook(tx, null, webhook, outcome === "skipped-active" ? connection!.tenantId : null, { payload: { outcome }, status: "PROCESSED" });
     await tx.auditLog.create({
       data: { tenantId: outcome === "skipped-active" ? connection!.tenantId : null, actorType: "SYSTEM", action: `privacy.shop_redact.${outcome}`, target: webhook.shop },
     });

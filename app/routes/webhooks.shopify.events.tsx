@@ -2,18 +2,19 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { db } from "~/db.server";
 import { Prisma } from "~/generated/prisma/client";
 import { findTenantIdByShop } from "~/models/tenants.server";
+import { runningJobQueue } from "~/runtime.server";
 import { authenticate } from "~/shopify.server";
 import { recordShopifyWebhook } from "~/webhooks/inbox.server";
 
 /**
  * Order, refund, product and inventory topics (declared in shopify.app.toml) land here: verified, stored in the
- * inbox, acknowledged. Their processing belongs to the sync engine, which reads the inbox.
+ * inbox with their processing job, acknowledged (app/webhooks/processing.server.ts).
  */
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { shop, topic, webhookId, payload } = await authenticate.webhook(request);
   await db().$transaction(async (tx) => {
     const tenantId = await findTenantIdByShop(tx, shop);
-    await recordShopifyWebhook(tx, { shop, topic, webhookId, payload }, tenantId, {
+    await recordShopifyWebhook(tx, runningJobQueue(), { shop, topic, webhookId, payload }, tenantId, {
       payload: (payload ?? Prisma.JsonNull) as Prisma.InputJsonValue,
       status: "RECEIVED",
     });

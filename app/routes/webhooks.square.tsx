@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { getConfig } from "~/config.server";
 import { db } from "~/db.server";
+import { runningJobQueue } from "~/runtime.server";
 import { isValidSquareSignature, parseSquareEvent, receiveSquareEvent, SQUARE_WEBHOOK_MAX_BYTES } from "~/integrations/square/webhooks.server";
 
 // Square's webhook subscription points here. Verified, stored, answered; no call to Square inside the request.
@@ -19,6 +20,6 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   if (!valid) return new Response("Invalid signature", { status: 401 });
   const event = parseSquareEvent(rawBody);
   if (!event) return new Response("Not a Square event", { status: 400 });
-  await receiveSquareEvent(db(), event, JSON.parse(rawBody));
+  await receiveSquareEvent(db(), runningJobQueue(), event, JSON.parse(rawBody));
   return new Response(null, { status: 200 });
 };

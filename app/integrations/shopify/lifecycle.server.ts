@@ -19,7 +19,7 @@ export async function handleAppUninstalled(
 ): Promise<"applied" | "duplicate"> {
   return db.$transaction(async (tx) => {
     const tenantId = await findTenantIdByShop(tx, webhook.shop);
-    const fresh = await recordShopifyWebhook(tx, webhook, tenantId, { payload: { shop: webhook.shop }, status: "PROCESSED" });
+    const fresh = await recordShopifyWebhook(tx, null, webhook, tenantId, { payload: { shop: webhook.shop }, status: "PROCESSED" });
     if (!fresh) return "duplicate";
     await tx.session.deleteMany({ where: { shop: webhook.shop } });
     if (tenantId) {
@@ -40,7 +40,7 @@ export async function handleAppUninstalled(
 export async function handleScopesUpdate(db: PrismaClient, webhook: ShopifyWebhook, currentScopes: string[]): Promise<"applied" | "duplicate"> {
   return db.$transaction(async (tx) => {
     const tenantId = await findTenantIdByShop(tx, webhook.shop);
-    const fresh = await recordShopifyWebhook(tx, webhook, tenantId, { payload: { current: currentScopes }, status: "PROCESSED" });
+    const fresh = await recordShopifyWebhook(tx, null, webhook, tenantId, { payload: { current: currentScopes }, status: "PROCESSED" });
     if (!fresh) return "duplicate";
     await tx.session.updateMany({ where: { shop: webhook.shop }, data: { scope: currentScopes.join(",") } });
     if (tenantId) {

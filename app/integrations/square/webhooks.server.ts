@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { PrismaClient } from "~/db.server";
 import { Prisma } from "~/generated/prisma/client";
-import { recordWebhookEvent } from "~/webhooks/inbox.server";
+import { recordWebhookEvent, type InboxQueue } from "~/webhooks/inbox.server";
 
 /**
  * Square webhooks: `x-square-hmacsha256-signature` is base64(HMAC-SHA256(signature key, notification URL + raw
@@ -39,14 +39,14 @@ export function parseSquareEvent(rawBody: string): SquareEvent | null {
 }
 
 /** Stores the event (a redelivery changes nothing) and applies what must not wait: a revoked authorization. */
-export async function receiveSquareEvent(db: PrismaClient, event: SquareEvent, rawPayload: unknown): Promise<"stored" | "duplicate"> {
+export async function receiveSquareEvent(db: PrismaClient, queue: InboxQueue, event: SquareEvent, rawPayload: unknown): Promise<"stored" | "duplicate"> {
   return db.$transaction(async (tx) => {
     const connection = await tx.connection.findUnique({
       where: { provider_externalId: { provider: "SQUARE", externalId: event.merchant_id } },
       select: { id: true, tenantId: true },
     });
     const revoked = event.type === "oauth.authorization.revoked";
-    const fresh = await recordWebhookEvent(tx, {
+    const fresh = await recordWebhookEvent(tx, queue, {
       provider: "SQUARE",
       externalEventId: event.event_id,
       topic: event.type,
