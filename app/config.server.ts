@@ -41,6 +41,7 @@ const environmentSchema = z
     DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(25),
     LINK_CODE_LIFETIME_SECONDS: z.coerce.number().int().min(5).max(3600).default(600),
+    METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, "must be at least 16 characters").optional()),
     SHOPIFY_API_KEY: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
     SHOPIFY_API_SECRET: z.preprocess(emptyAsUndefined, z.string().min(8, "must be the app's client secret").optional()),
     SHOPIFY_APP_URL: z.preprocess(emptyAsUndefined, z.url({ error: "must be an absolute http(s) URL" }).optional()),
@@ -81,6 +82,8 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   /** How long a link code (joining a Square-first account with a Shopify store) can be entered. */
   linkCodeLifetimeMs: number;
+  /** Bearer token that opens /metrics; without one, /metrics is off. */
+  metricsToken: string | null;
   shopify: ShopifyConfig;
   square: SquareConfig;
   quickbooks: QuickBooksConfig;
@@ -165,6 +168,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     migrateOnStart: parsed.MIGRATE_ON_START ?? embedded,
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     linkCodeLifetimeMs: parsed.LINK_CODE_LIFETIME_SECONDS * 1000,
+    metricsToken: parsed.METRICS_TOKEN ?? null,
     shopify: {
       apiKey: parsed.SHOPIFY_API_KEY ?? SANDBOX_SHOPIFY_API_KEY,
       apiSecret: parsed.SHOPIFY_API_SECRET ?? SANDBOX_SHOPIFY_API_SECRET,

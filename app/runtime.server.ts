@@ -36,7 +36,7 @@ export async function startRuntime(roles: ProcessRole[]): Promise<RuntimeState> 
     const config = getConfig();
     logger.level = config.logLevel;
     // The app's own client secrets are scrubbed from every log line, wherever they might appear.
-    for (const secret of [config.shopify.apiSecret, config.square.applicationSecret, config.square.webhookSignatureKey, config.quickbooks.clientSecret, config.quickbooks.webhookVerifierToken, config.encryptionKeys]) {
+    for (const secret of [config.shopify.apiSecret, config.square.applicationSecret, config.square.webhookSignatureKey, config.quickbooks.clientSecret, config.quickbooks.webhookVerifierToken, config.encryptionKeys, config.metricsToken]) {
       registerSecretValue(secret);
     }
     getKeyRing(config); // a missing or malformed key ring is a startup error, not a failure on first use

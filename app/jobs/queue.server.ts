@@ -3,6 +3,7 @@ import type { z } from "zod";
 import { db, type Database, type Prisma } from "~/db.server";
 import { markConnectionNeedsReauth, providerLabel } from "~/models/connections.server";
 import { logger, withLogContext } from "~/observability/logger.server";
+import { observeJob } from "~/observability/metrics.server";
 import { classifyJobError, ConnectionAuthorizationError, RateLimitedError, RecordValidationError, type RecordProblem } from "./errors";
 import { deadLetterQueueName, type JobDefinition } from "./registry";
 
@@ -167,11 +168,22 @@ export async function runJob(
         send: (next, payload, sendOptions) => queue.send(next, payload, sendOptions),
       });
       logger.debug({ durationMs: Math.round(performance.now() - started) }, "job completed");
+      observeJob(definition.name, "completed", (performance.now() - started) / 1000);
       return { id: job.id, status: "completed" };
     } catch (error) {
-      return settleFailure(definition, job, parsed.data, error, queue);
+      const result = await settleFailure(definition, job, parsed.data, error, queue);
+      observeJob(definition.name, outcomeLabel(result), (performance.now() - started) / 1000);
+      return result;
     }
   });
+}
+
+function outcomeLabel(result: JobResult): string {
+  const output = (result.output ?? {}) as Record<string, unknown>;
+  if (result.status !== "completed") return result.status;
+  if ("rescheduled" in output) return "rescheduled";
+  if ("paused" in output) return "paused";
+  return "issue";
 }
 
 /** Applies the error taxonomy (app/jobs/errors.ts) to a failed run. */

@@ -1,6 +1,7 @@
 import type { Prisma, PrismaClient } from "~/db.server";
 import { RateLimitedError } from "~/jobs/errors";
 import { providerLabel } from "~/models/connections.server";
+import { countBudgetWait, countVendorCall } from "~/observability/metrics.server";
 import { DEFAULT_BUCKETS, takeBudget } from "./budgets.server";
 import { tryAcquireLease } from "./leases.server";
 
@@ -31,15 +32,20 @@ export async function callVendor<T>(db: Db, target: VendorTarget, call: () => Pr
   if (target.provider !== "SQUARE") {
     const cost = target.provider === "SHOPIFY" ? target.cost : 1;
     const budget = await takeBudget(db, { provider: target.provider, account: target.account, cost, shape: DEFAULT_BUCKETS[target.provider] });
+    if (!budget.granted) countBudgetWait(target.provider);
     if (!budget.granted) throw new RateLimitedError(`${label}'s request budget for ${target.account} is used up for now`, budget.retryAfterMs, target.provider);
   }
   const lease =
     target.provider === "QUICKBOOKS" ? await tryAcquireLease(db, `quickbooks-in-flight:${target.account}`, { limit: QUICKBOOKS_IN_FLIGHT_PER_REALM, ttlMs: IN_FLIGHT_LEASE_MS }) : undefined;
+  if (lease === null) countBudgetWait(target.provider);
   if (lease === null) throw new RateLimitedError(`${label} already has ${QUICKBOOKS_IN_FLIGHT_PER_REALM} requests in flight for ${target.account}`, jitter(SLOT_RETRY_MS), target.provider);
   try {
-    return await call();
+    const result = await call();
+    countVendorCall(target.provider, "ok");
+    return result;
   } catch (error) {
     const throttled = throttleWaitMs(error);
+    countVendorCall(target.provider, throttled === null ? "error" : "rate_limited");
     if (throttled !== null) throw new RateLimitedError(`${label} answered 429 (too many requests)`, throttled, target.provider);
     throw error;
   } finally {
@@ -50,6 +56,7 @@ export async function callVendor<T>(db: Db, target: VendorTarget, call: () => Pr
 /** Square processes one catalog write per seller at a time (concurrent ones get 429): writes take turns. */
 export async function withSquareCatalogWrite<T>(db: Db, merchantId: string, write: () => Promise<T>): Promise<T> {
   const lease = await tryAcquireLease(db, `square-catalog-write:${merchantId}`, { limit: 1, ttlMs: IN_FLIGHT_LEASE_MS });
+  if (!lease) countBudgetWait("SQUARE");
   if (!lease) throw new RateLimitedError("Another catalog write for this Square seller is in progress", jitter(SLOT_RETRY_MS), "SQUARE");
   try {
     return await callVendor(db, { provider: "SQUARE", account: merchantId }, write);

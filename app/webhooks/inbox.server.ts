@@ -3,6 +3,7 @@ import type { Prisma } from "~/db.server";
 import type { Provider, WebhookEventStatus } from "~/generated/prisma/client";
 import type { JobQueue } from "~/jobs/queue.server";
 import { JobPriority } from "~/jobs/registry";
+import { countWebhook } from "~/observability/metrics.server";
 import { processWebhookEventJob } from "./processing.server";
 
 /** The queue the inbox sends processing jobs to; null where none runs (the sweep picks those events up). */
@@ -32,6 +33,7 @@ export async function recordWebhookEvent(
     data: [{ ...event, id, status, processedAt: status === "RECEIVED" ? null : new Date() }],
     skipDuplicates: true,
   });
+  countWebhook(event.provider, inserted.count === 1 ? "stored" : "duplicate");
   if (inserted.count === 1 && status === "RECEIVED" && queue) {
     await queue.send(processWebhookEventJob, { webhookEventId: id, tenantId: event.tenantId }, { tx, priority: JobPriority.realtime });
   }
