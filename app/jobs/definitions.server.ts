@@ -2,6 +2,7 @@ import { z } from "zod";
 import { db } from "~/db.server";
 import { disconnect } from "~/integrations/connections/flow.server";
 import { connectionsDueForRefresh, refreshConnectionTokens, warnAboutExpiringAuthorizations } from "~/integrations/connections/token-refresh.server";
+import { reconcileSyncJob } from "~/sync/schedules.server";
 import { processWebhookEventJob, sweepPendingWebhooksJob } from "~/webhooks/processing.server";
 import { defineJob, type JobDefinition } from "./registry";
 
@@ -66,4 +67,5 @@ export const jobDefinitions: readonly JobDefinition[] = [
   disconnectTenantConnectionsJob,
   processWebhookEventJob,
   sweepPendingWebhooksJob,
+  reconcileSyncJob,
 ];

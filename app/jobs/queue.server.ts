@@ -5,7 +5,11 @@ import { markConnectionNeedsReauth, providerLabel } from "~/models/connections.s
 import { logger, withLogContext } from "~/observability/logger.server";
 import { observeJob } from "~/observability/metrics.server";
 import { classifyJobError, ConnectionAuthorizationError, RateLimitedError, RecordValidationError, type RecordProblem } from "./errors";
+import { withLease } from "~/sync/leases.server";
 import { deadLetterQueueName, type JobDefinition } from "./registry";
+
+/** A job whose ordering key is busy runs again after about this long (plus jitter). */
+const ORDERING_RETRY_MS = 1_000;
 
 /**
  * The job engine: pg-boss in the application's own database (PGlite or PostgreSQL), so a job can be sent in
@@ -161,12 +165,20 @@ export async function runJob(
     const tenantId = definition.tenantOf?.(parsed.data) ?? undefined;
     const started = performance.now();
     try {
-      await definition.handle(parsed.data, {
-        jobId: job.id,
-        retryCount: job.retryCount,
-        logger: logger.child(tenantId ? { tenantId } : {}),
-        send: (next, payload, sendOptions) => queue.send(next, payload, sendOptions),
-      });
+      const handle = () =>
+        definition.handle(parsed.data, {
+          jobId: job.id,
+          retryCount: job.retryCount,
+          logger: logger.child(tenantId ? { tenantId } : {}),
+          send: (next, payload, sendOptions) => queue.send(next, payload, sendOptions),
+        });
+      const orderingKey = definition.orderingKey?.(parsed.data);
+      if (orderingKey) {
+        const turn = await withLease(db(), `job-order:${orderingKey}`, { limit: 1, ttlMs: definition.policy.expireInSeconds * 1000 }, handle);
+        if (!turn.ran) throw new RateLimitedError(`Another job for ${orderingKey} is running`, ORDERING_RETRY_MS + Math.round(Math.random() * ORDERING_RETRY_MS));
+      } else {
+        await handle();
+      }
       logger.debug({ durationMs: Math.round(performance.now() - started) }, "job completed");
       observeJob(definition.name, "completed", (performance.now() - started) / 1000);
       return { id: job.id, status: "completed" };

@@ -17,6 +17,11 @@ export interface JobDefinition<Schema extends z.ZodType = z.ZodType> {
    * group run at once across all workers: one tenant's backlog cannot take every worker (docs/decisions/006).
    */
   readonly tenantOf?: (payload: z.output<Schema>) => string | null;
+  /**
+   * Work that must not interleave (one connection's token renewal, one record's changes): jobs with the same
+   * key run one at a time across all workers; one that finds the key busy waits and runs again shortly.
+   */
+  readonly orderingKey?: (payload: z.output<Schema>) => string;
   handle(payload: z.output<Schema>, context: JobContext): Promise<void>;
 }
 
@@ -64,6 +69,7 @@ export function defineJob<Schema extends z.ZodType>(definition: {
   policy?: Partial<JobPolicy>;
   schedule?: string;
   tenantOf?: (payload: z.output<Schema>) => string | null;
+  orderingKey?: (payload: z.output<Schema>) => string;
   handle(payload: z.output<Schema>, context: JobContext): Promise<void>;
 }): JobDefinition<Schema> {
   if (!/^[a-z][a-z0-9-]*(\.[a-z0-9-]+)*$/.test(definition.name)) {
