@@ -83,4 +83,25 @@ describe("the job runner's error taxonomy", () => {
     expect((await run(new TypeError("fetch failed", { cause: { code: "ECONNRESET" } }))).status).toBe("failed");
     expect((await run(new Error("socket hang up"))).status).toBe("failed");
   });
+
+  it("logs with the job's id and its tenant on every line", async () => {
+    const lines: string[] = [];
+    const { logger } = await import("~/observability/logger.server");
+    const level = logger.level;
+    logger.level = "info";
+    const original = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      lines.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString());
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      nextError = new TransientError("QuickBooks answered 503");
+      await runJob(syncRecordJob, { id: "7d1f9a52-0000-4000-8000-000000000001", data: { tenantId, sku: "ABC-1" }, retryCount: 0 }, queue);
+    } finally {
+      process.stdout.write = original;
+      logger.level = level;
+    }
+    const line = JSON.parse(lines.find((text) => text.includes("job failed; it will be retried"))!) as Record<string, unknown>;
+    expect(line).toMatchObject({ jobId: "7d1f9a52-0000-4000-8000-000000000001", jobName: "test.sync-record", tenantId });
+  });
 });

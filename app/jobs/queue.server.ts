@@ -156,20 +156,21 @@ export async function runJob(
   job: Pick<JobWithMetadata<unknown>, "id" | "data" | "retryCount"> & Partial<Pick<JobWithMetadata<unknown>, "priority">>,
   queue: Pick<JobQueue, "send">,
 ): Promise<JobResult> {
-  return withLogContext({ jobId: job.id, jobName: definition.name }, async () => {
-    const parsed = definition.payload.safeParse(job.data);
+  const parsed = definition.payload.safeParse(job.data);
+  const tenantId = (parsed.success && definition.tenantOf?.(parsed.data)) || undefined;
+  // Every log line written while the job runs (in the handler and below it) carries the job and its tenant.
+  return withLogContext({ jobId: job.id, jobName: definition.name, ...(tenantId && { tenantId }) }, async () => {
     if (!parsed.success) {
       logger.error({ issues: parsed.error.issues }, "job payload is invalid; sent to the dead letter queue");
       return { id: job.id, status: "deadletter", output: { error: "invalid payload" } };
     }
-    const tenantId = definition.tenantOf?.(parsed.data) ?? undefined;
     const started = performance.now();
     try {
       const handle = () =>
         definition.handle(parsed.data, {
           jobId: job.id,
           retryCount: job.retryCount,
-          logger: logger.child(tenantId ? { tenantId } : {}),
+          logger: logger.child({}),
           send: (next, payload, sendOptions) => queue.send(next, payload, sendOptions),
         });
       const orderingKey = definition.orderingKey?.(parsed.data);
