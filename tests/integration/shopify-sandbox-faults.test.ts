@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ADMIN_API_VERSION, DEMO_SHOP, SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET, startShopifySandbox, type ShopifySandbox } from "../../sandbox/shopify/index";
-import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver";
+import { startWebhookReceiver, waitUntil, type WebhookReceiver } from "../support/webhook-receiver";
 
 /**
  * The Shopify sandbox's fault switches, seen with plain fetch on Admin GraphQL and the token endpoint (as
@@ -193,6 +193,8 @@ describe("webhook faults", () => {
     for (const request of [first!, second!]) {
       expect(request.headers).toMatchObject({ "x-shopify-webhook-id": delivery!.id, "x-shopify-event-id": delivery!.eventId, "x-shopify-topic": "inventory_levels/update" });
     }
+    // The sandbox logs the copy once the app has answered it, just after the receiver saw it.
+    await waitUntil(() => sandbox.deliveries().filter((entry) => entry.id === delivery!.id).length === 2);
     expect(sandbox.deliveries().slice(0, 2).map((entry) => [entry.id, entry.duplicate])).toEqual([
       [delivery!.id, true],
       [delivery!.id, false],

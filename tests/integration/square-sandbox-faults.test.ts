@@ -7,7 +7,7 @@ import {
   startSquareSandbox,
   type SquareSandbox,
 } from "../../sandbox/square/index";
-import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver";
+import { startWebhookReceiver, waitUntil, type WebhookReceiver } from "../support/webhook-receiver";
 
 /**
  * The Square sandbox's fault switches, seen through the real `square` SDK (maxRetries 0, so each raw answer shows)
@@ -201,8 +201,10 @@ describe("webhook faults", () => {
     expect(second!.headers["x-square-hmacsha256-signature"]).toBe(first!.headers["x-square-hmacsha256-signature"]);
     expect(await verified(second!.rawBody, second!.headers["x-square-hmacsha256-signature"])).toBe(true);
     expect(JSON.parse(second!.rawBody).event_id).toBe(delivery.eventId);
-    const log = sandbox.deliveries().filter((entry) => entry.eventId === delivery.eventId);
-    expect(log.map((entry) => entry.duplicate)).toEqual([true, false]);
+    // The sandbox logs the copy once the app has answered it, just after the receiver saw it.
+    const log = () => sandbox.deliveries().filter((entry) => entry.eventId === delivery.eventId);
+    await waitUntil(() => log().length === 2);
+    expect(log().map((entry) => entry.duplicate)).toEqual([true, false]);
   });
 
   it("delays a delivery", async () => {

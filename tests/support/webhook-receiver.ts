@@ -49,3 +49,12 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       }),
   };
 }
+
+/** Polls until `check` holds (e.g. a sandbox logged a delivery it is still finishing), or throws after timeoutMs. */
+export async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!check()) {
+    if (performance.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
