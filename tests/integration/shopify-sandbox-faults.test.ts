@@ -117,7 +117,7 @@ describe("Admin API faults", () => {
     sandbox.setFaults({ latencyMs: 300 });
     const slow = await elapsed(() => graphql(SHOP_QUERY));
     expect(slow).toBeGreaterThanOrEqual(295);
-    expect(slow - baseline).toBeGreaterThan(200);
+    expect(slow).toBeGreaterThan(baseline);
   });
 
   it("answers 5xx on GraphQL and on the token endpoint", async () => {
@@ -152,9 +152,9 @@ describe("Admin API faults", () => {
   });
 
   it("throttles for a period (throttleRate, throttleForMs)", async () => {
-    sandbox.setFaults({ throttleRate: 1, throttleForMs: 300 });
+    sandbox.setFaults({ throttleRate: 1, throttleForMs: 1_000 });
     expect(((await (await graphql(SHOP_QUERY)).json()) as { errors: { extensions: { code: string } }[] }).errors[0]!.extensions.code).toBe("THROTTLED");
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await new Promise((resolve) => setTimeout(resolve, 1_050));
     expect(((await (await graphql(SHOP_QUERY)).json()) as { data: unknown }).data).toBeTruthy();
   });
 
