@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
+import { faultSettingsInput } from "../common/faults";
 import { UnknownCompanyError, type SandboxCore } from "./core";
 import { asyncHandler } from "./http";
 import type { ApiCallRecord } from "./qbo-api";
@@ -19,12 +20,6 @@ const configBody = z.strictObject({
   maxConcurrent: z.number().int().positive().optional(),
 });
 
-const faultsBody = z.strictObject({
-  latencyMs: z.number().int().min(0).max(60_000).optional(),
-  serverErrorRate: z.number().min(0).max(1).optional(),
-  serverErrorStatus: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).optional(),
-  forcedThrottles: z.number().int().min(0).max(10_000).optional(),
-});
 
 const clockBody = z.strictObject({ advanceSeconds: z.number().int().positive() });
 
@@ -73,8 +68,17 @@ export function controlApi(core: SandboxCore, calls: ApiCallRecord[]): express.R
   router.post("/_sandbox/config", (request, response) => {
     response.json(core.configure(parse(configBody, request.body)));
   });
+  router.get("/_sandbox/faults", (_request, response) => {
+    response.json(core.faults.current());
+  });
   router.post("/_sandbox/faults", (request, response) => {
-    response.json(core.setFaults(parse(faultsBody, request.body)));
+    response.json(core.setFaults(parse(faultSettingsInput, request.body)));
+  });
+  router.post("/_sandbox/faults/reset", (_request, response) => {
+    response.json(core.faults.reset());
+  });
+  router.post("/_sandbox/faults/flush", (_request, response) => {
+    response.json({ flushed: core.faults.flushDeliveries() });
   });
   router.post("/_sandbox/clock", (request, response) => {
     const now = core.advanceClock(parse(clockBody, request.body).advanceSeconds);

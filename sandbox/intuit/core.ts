@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { newCompany, seedCompanies, type CompanyRecord, type SeedKind } from "./companies";
 import { GrantRegistry, type TokenLifetimes } from "./grants";
-import { NO_FAULTS, RealmLimiter, type FaultSettings, type LimitSettings } from "./limits";
+import { Faults, type FaultSettings, type FaultSettingsInput } from "../common/faults";
+import { RealmLimiter, type LimitSettings } from "./limits";
 import { StatsCounter } from "./stats";
 import { WebhookDispatcher, type WebhookDelivery, type WebhookEventInput } from "./webhooks";
 
@@ -48,8 +49,9 @@ export class SandboxCore {
   readonly grants: GrantRegistry;
   readonly limiter: RealmLimiter;
   readonly webhooks: WebhookDispatcher;
-  faults: FaultSettings = { ...NO_FAULTS };
   private clockOffsetMs = 0;
+  /** The fault switches; a throttle window runs on the sandbox clock. */
+  readonly faults = new Faults(() => this.now());
   private readonly consents = new Map<string, ConsentRequest>();
 
   constructor(
@@ -60,7 +62,7 @@ export class SandboxCore {
     const now = () => this.now();
     this.grants = new GrantRegistry(settings, now);
     this.limiter = new RealmLimiter(settings, now);
-    this.webhooks = new WebhookDispatcher({ appUrl: settings.appUrl, verifierToken: settings.webhookVerifierToken, stats: this.stats, now });
+    this.webhooks = new WebhookDispatcher({ appUrl: settings.appUrl, verifierToken: settings.webhookVerifierToken, stats: this.stats, now, faults: this.faults });
   }
 
   /** The sandbox clock: real time plus however far tests have moved it (POST /_sandbox/clock). */
@@ -122,9 +124,8 @@ export class SandboxCore {
     return { ...lifetimes, ...limits };
   }
 
-  setFaults(faults: Partial<FaultSettings>): FaultSettings {
-    this.faults = { ...this.faults, ...faults };
-    return { ...this.faults };
+  setFaults(faults: FaultSettingsInput): FaultSettings {
+    return this.faults.configure(faults);
   }
 
   async deliverWebhook(inputs: WebhookEventInput[]): Promise<WebhookDelivery> {
@@ -134,5 +135,6 @@ export class SandboxCore {
 
   close(): void {
     this.webhooks.close();
+    this.faults.close();
   }
 }

@@ -2,7 +2,8 @@
  * QuickBooks error answers: an IntuitResponse holding a Fault (IntuitRestServiceDef.xsd: Fault has `type` and
  * Error[] with Message, Detail and the `code` / `element` attributes). Codes, messages and types are the ones
  * public reports quote from Intuit's answers (see README.md, "Error answers"): the gateway's answers (3200, 3100,
- * 3001) carry "message=...; errorCode=00NNNN; statusCode=NNN" as their Message.
+ * 3001) carry "message=...; errorCode=00NNNN; statusCode=NNN" as their Message. (The switches that inject
+ * throttles and 5xx are the shared ones in sandbox/common/faults.ts; this file is only what QuickBooks answers.)
  */
 
 export interface FaultError {

@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response } from "express
 import type { CompanyRecord, SeedKind } from "./companies";
 import { controlApi } from "./control-api";
 import { SandboxCore, type RuntimeSettings } from "./core";
-import type { FaultSettings } from "./limits";
+import type { FaultSettings, FaultSettingsInput } from "../common/faults";
 import { oauthEndpoints } from "./oauth";
 import { indexPage } from "./pages";
 import { quickBooksApi, type ApiCallRecord } from "./qbo-api";
@@ -13,6 +13,7 @@ import { listenOnLoopback } from "../common/listen";
 export { DEMO_REALM_ID, SECOND_DEMO_REALM_ID } from "./companies";
 export { SANDBOX_QUICKBOOKS_CLIENT_ID, SANDBOX_QUICKBOOKS_CLIENT_SECRET, SANDBOX_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN } from "./credentials";
 export { intuitOAuthEndpoints, type IntuitOAuthEndpoints } from "./endpoints";
+export type { FaultSettings, FaultSettingsInput } from "../common/faults";
 export type { ApiCallRecord } from "./qbo-api";
 export type { SandboxStats } from "./stats";
 export { signWebhookBody, type CloudEvent, type WebhookDelivery, type WebhookEventInput } from "./webhooks";
@@ -64,7 +65,13 @@ export interface IntuitSandbox {
   /** Moves the sandbox clock forward (token lifetimes, the 24 h grace of used refresh tokens, rate windows). */
   advanceClock(seconds: number): void;
   configure(settings: Partial<RuntimeSettings>): RuntimeSettings;
-  setFaults(faults: Partial<FaultSettings>): FaultSettings;
+  /** Merges fault switches into the current ones (README "Faults"). */
+  setFaults(faults: FaultSettingsInput): FaultSettings;
+  faults(): FaultSettings;
+  /** Every fault switch off (held webhook deliveries go out). */
+  resetFaults(): FaultSettings;
+  /** Sends the webhook deliveries held for reordering now; how many there were. */
+  flushWebhooks(): number;
   close(): Promise<void>;
 }
 
@@ -133,6 +140,9 @@ export async function startIntuitSandbox(options: IntuitSandboxOptions): Promise
     advanceClock: (seconds) => void core.advanceClock(seconds),
     configure: (settings) => core.configure(settings),
     setFaults: (faults) => core.setFaults(faults),
+    faults: () => core.faults.current(),
+    resetFaults: () => core.faults.reset(),
+    flushWebhooks: () => core.faults.flushDeliveries(),
     close: async () => {
       core.close();
       await close();

@@ -1,25 +1,13 @@
 /**
  * Intuit's per-realm limits on the Accounting API: requestsPerMinute (500) in any 60 s and maxConcurrent (10)
- * requests in flight (Intuit blog 2016-08-08, reference §7); over either answers 429. Plus switches to make the
- * API slow, flaky or throttled on demand, so the app's backoff and retries can be exercised.
+ * requests in flight (Intuit blog 2016-08-08, reference §7); over either answers 429. The switches that make the
+ * API slow, flaky or throttled on demand are the shared ones (sandbox/common/faults.ts).
  */
 
 export interface LimitSettings {
   requestsPerMinute: number;
   maxConcurrent: number;
 }
-
-export interface FaultSettings {
-  /** Added to every API answer, before the checks (so concurrent requests overlap). */
-  latencyMs: number;
-  /** Fraction (0..1) of API calls answered with serverErrorStatus instead. */
-  serverErrorRate: number;
-  serverErrorStatus: number;
-  /** The next N API calls are answered 429, whatever the counters say. */
-  forcedThrottles: number;
-}
-
-export const NO_FAULTS: FaultSettings = { latencyMs: 0, serverErrorRate: 0, serverErrorStatus: 503, forcedThrottles: 0 };
 
 interface RealmUsage {
   /** Start times (sandbox clock) of the accepted calls of the last minute, oldest first. */

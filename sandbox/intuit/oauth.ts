@@ -1,6 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import express, { type Request, type Response } from "express";
 import { z } from "zod";
+import type { FaultKind, FaultResponder } from "../common/faults";
 import type { SandboxCore } from "./core";
 import type { IssuedTokens } from "./grants";
 import { consentPage, errorPage } from "./pages";
@@ -74,6 +75,30 @@ function tokenError(response: Response, status: 400 | 401, error: string, descri
   response.status(status).json({ error, ...(description && { error_description: description }) });
 }
 
+/**
+ * The fault switches on the OAuth endpoints the app's server calls (token, revoke, userinfo): latency, timeouts,
+ * 5xx and lost responses, not throttles (the API's limits are per realm; Intuit documents none for OAuth). A 5xx
+ * uses the endpoints' RFC 6749 error body, `server_error`, or `temporarily_unavailable` for 503: assumed, Intuit's
+ * own 5xx bodies were not found.
+ */
+function faultResponder(core: SandboxCore): FaultResponder {
+  const counts: Record<Exclude<FaultKind, "throttled">, "apiServerErrors" | "timeouts" | "lostResponses"> = {
+    serverError: "apiServerErrors",
+    timeout: "timeouts",
+    lostResponse: "lostResponses",
+  };
+  return {
+    serverError: (_request, response, status) =>
+      response.status(status).json({
+        error: status === 503 ? "temporarily_unavailable" : "server_error",
+        error_description: "Injected by the Tillbridge Intuit sandbox's fault switches",
+      }),
+    onFault: (kind) => {
+      if (kind !== "throttled") core.stats.count(undefined, counts[kind]);
+    },
+  };
+}
+
 function tokenResponse(core: SandboxCore, request: Request, response: Response, issued: IssuedTokens): void {
   const now = core.now();
   // Rounded, not floored: the tokens were issued moments ago, and Intuit answers their full lifetime (3600).
@@ -92,6 +117,7 @@ function tokenResponse(core: SandboxCore, request: Request, response: Response, 
 
 export function oauthEndpoints(core: SandboxCore): express.Router {
   const router = express.Router();
+  const faults = core.faults.middleware(faultResponder(core));
 
   router.get("/connect/oauth2", (request, response) => {
     const query = authorizeQuery.parse(request.query);
@@ -140,7 +166,7 @@ export function oauthEndpoints(core: SandboxCore): express.Router {
     redirectWith(response, consent.redirectUri, { code: code.code, state: consent.state, realmId: company.realmId });
   });
 
-  router.post("/oauth2/v1/tokens/bearer", express.urlencoded({ extended: false, limit: "16kb" }), (request, response) => {
+  router.post("/oauth2/v1/tokens/bearer", express.urlencoded({ extended: false, limit: "16kb" }), faults, (request, response) => {
     const clientId = basicClient(core, request);
     if (!clientId) {
       core.stats.count(undefined, "tokenRejected");
@@ -170,7 +196,7 @@ export function oauthEndpoints(core: SandboxCore): express.Router {
     tokenResponse(core, request, response, issued);
   });
 
-  router.post("/oauth2/v1/tokens/revoke", express.json({ limit: "16kb" }), (request, response) => {
+  router.post("/oauth2/v1/tokens/revoke", express.json({ limit: "16kb" }), faults, (request, response) => {
     if (!basicClient(core, request)) {
       tokenError(response, 401, "invalid_client");
       return;
@@ -189,7 +215,7 @@ export function oauthEndpoints(core: SandboxCore): express.Router {
     response.status(200).end();
   });
 
-  router.get("/v1/openid_connect/userinfo", (request, response) => {
+  router.get("/v1/openid_connect/userinfo", faults, (request, response) => {
     const token = /^Bearer\s+(\S+)$/i.exec(request.get("Authorization") ?? "")?.[1];
     const record = token ? core.grants.liveAccessToken(token) : undefined;
     if (!record || !record.grant.scopes.includes("openid")) {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { setTimeout as sleep } from "node:timers/promises";
 import express, { type Request, type Response } from "express";
+import type { FaultKind, FaultResponder } from "../common/faults";
 import { companyInfo } from "./companies";
 import type { SandboxCore } from "./core";
 import {
@@ -15,6 +15,7 @@ import {
   type QuickBooksFault,
 } from "./faults";
 import { SCOPES } from "./oauth";
+import type { SandboxCounts } from "./stats";
 import { intuitResponseXml } from "./xml";
 
 /**
@@ -23,6 +24,12 @@ import { intuitResponseXml } from "./xml";
  * and passes the realm's limits and the fault switches. Answers are XML unless the request accepts JSON, as
  * QuickBooks does.
  */
+
+const FAULT_COUNTS: Record<Exclude<FaultKind, "throttled">, keyof SandboxCounts> = {
+  serverError: "apiServerErrors",
+  timeout: "timeouts",
+  lostResponse: "lostResponses",
+};
 
 /** Since 2025-08-01 QuickBooks treats an absent or older minorversion as 75 (Intuit blog 2025-01-21, reference §7). */
 export const BASE_MINOR_VERSION = 75;
@@ -90,9 +97,9 @@ export function quickBooksApi(core: SandboxCore, calls: ApiCallRecord[]): expres
       sendFault(core, request, response, authorizationFailure());
       return;
     }
-    const release = core.faults.forcedThrottles > 0 ? undefined : core.limiter.acquire(realmId);
+    // An injected throttle answers like the limiter, without taking a slot or counting in the minute.
+    const release = core.faults.takeThrottle() ? undefined : core.limiter.acquire(realmId);
     if (!release) {
-      if (core.faults.forcedThrottles > 0) core.faults.forcedThrottles--;
       core.stats.count(realmId, "apiThrottled");
       sendFault(core, request, response, throttleExceeded());
       return;
@@ -102,18 +109,17 @@ export function quickBooksApi(core: SandboxCore, calls: ApiCallRecord[]): expres
     next();
   });
 
-  // The fault switches act on accepted calls: latency holds a concurrency slot, as a slow QuickBooks would.
-  router.use("/v3/company/:realmId", (request, response, next) => {
-    const { latencyMs, serverErrorRate, serverErrorStatus } = core.faults;
-    const proceed = () => {
-      if (serverErrorRate > 0 && Math.random() < serverErrorRate) {
-        core.stats.count((response.locals as Locals).realmId, "apiServerErrors");
-        sendFault(core, request, response, serverError(serverErrorStatus));
-      } else next();
-    };
-    if (latencyMs > 0) sleep(latencyMs).then(proceed, next);
-    else proceed();
-  });
+  // The other fault switches act on accepted calls: latency and timeouts hold a concurrency slot, as a slow
+  // QuickBooks would.
+  const faults: FaultResponder = {
+    serverError: (request, response, status) => sendFault(core, request, response, serverError(status)),
+    // Reads are GETs (a query by POST would be one too); creates, updates, deletes and voids are POSTs.
+    isWrite: (request) => request.method !== "GET" && !request.path.endsWith("/query"),
+    onFault: (kind, request) => {
+      if (kind !== "throttled") core.stats.count(request.params.realmId, FAULT_COUNTS[kind]);
+    },
+  };
+  router.use("/v3/company/:realmId", core.faults.middleware(faults));
 
   router.get("/v3/company/:realmId/companyinfo/:id", (request, response) => {
     const company = core.company(request.params.realmId ?? "");

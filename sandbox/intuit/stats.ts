@@ -12,8 +12,11 @@ export interface SandboxCounts {
   apiThrottled: number;
   apiUnauthorized: number;
   apiForbidden: number;
-  /** Injected 5xx answers. */
+  /** Injected 5xx answers (the QuickBooks API and the OAuth endpoints). */
   apiServerErrors: number;
+  /** Injected timeouts (calls never answered) and lost responses (writes done, connection dropped). */
+  timeouts: number;
+  lostResponses: number;
   webhooksDelivered: number;
   webhooksFailed: number;
 }
@@ -35,6 +38,8 @@ function zeroCounts(): SandboxCounts {
     apiUnauthorized: 0,
     apiForbidden: 0,
     apiServerErrors: 0,
+    timeouts: 0,
+    lostResponses: 0,
     webhooksDelivered: 0,
     webhooksFailed: 0,
   };

@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
+import type { Faults } from "../common/faults";
 import type { StatsCounter } from "./stats";
 
 /**
@@ -7,7 +8,8 @@ import type { StatsCounter } from "./stats";
  * `{specversion, id, source, type: "qbo.<entity>.<operation>.v1", datacontenttype, time, intuitentityid,
  * intuitaccountid (the realm id), data}`, POSTed to `${appUrl}/webhooks/quickbooks` with the header
  * `intuit-signature` = base64(HMAC-SHA256(verifier token, raw body)). Intuit expects a 2xx within 3 s; this
- * sandbox makes one attempt with that timeout (Intuit's retry schedule is not modelled).
+ * sandbox makes one attempt with that timeout (Intuit's retry schedule is not modelled). The webhook fault
+ * switches (duplicates, delays, reordering) apply to every delivery; a duplicate is the same request again.
  */
 
 export interface WebhookEventInput {
@@ -43,6 +45,8 @@ export interface WebhookDelivery {
   ok: boolean;
   error?: string;
   durationMs: number;
+  /** True for the second copy the duplicateRate switch sent. */
+  duplicate: boolean;
 }
 
 const DELIVERY_TIMEOUT_MS = 3_000;
@@ -57,7 +61,7 @@ export class WebhookDispatcher {
   private readonly controller = new AbortController();
 
   constructor(
-    private readonly options: { appUrl: string; verifierToken: string; stats: StatsCounter; now: () => number },
+    private readonly options: { appUrl: string; verifierToken: string; stats: StatsCounter; now: () => number; faults: Faults },
   ) {}
 
   /** CloudEvents for the inputs, timed by the sandbox clock. The source is not documented: the sandbox's choice. */
@@ -76,12 +80,16 @@ export class WebhookDispatcher {
     }));
   }
 
-  async deliver(events: CloudEvent[]): Promise<WebhookDelivery> {
-    const url = `${this.options.appUrl.replace(/\/+$/, "")}/webhooks/quickbooks`;
+  deliver(events: CloudEvent[]): Promise<WebhookDelivery> {
     const body = JSON.stringify(events);
     const signature = signWebhookBody(body, this.options.verifierToken);
+    return this.options.faults.scheduleDelivery((duplicate) => this.send(events, body, signature, duplicate));
+  }
+
+  private async send(events: CloudEvent[], body: string, signature: string, duplicate: boolean): Promise<WebhookDelivery> {
+    const url = `${this.options.appUrl.replace(/\/+$/, "")}/webhooks/quickbooks`;
     const started = Date.now();
-    const delivery: WebhookDelivery = { id: randomUUID(), url, events, signature, deliveredAt: new Date(this.options.now()).toISOString(), status: null, ok: false, durationMs: 0 };
+    const delivery: WebhookDelivery = { id: randomUUID(), url, events, signature, deliveredAt: new Date(this.options.now()).toISOString(), status: null, ok: false, durationMs: 0, duplicate };
     try {
       const response = await fetch(url, {
         method: "POST",

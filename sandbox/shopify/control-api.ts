@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
+import { faultSettingsInput } from "../common/faults";
 import { UnknownShopError, type SandboxCore } from "./core";
 import { asyncHandler } from "./http";
 import { seedShop } from "./seed";
@@ -80,6 +81,19 @@ export function controlApi(core: SandboxCore): express.Router {
 
   router.post("/_sandbox/config", (request, response) => {
     response.json(core.configure(parse(configBody, request.body)));
+  });
+
+  router.get("/_sandbox/faults", (_request, response) => {
+    response.json(core.faults.current());
+  });
+  router.post("/_sandbox/faults", (request, response) => {
+    response.json(core.setFaults(parse(faultSettingsInput, request.body)));
+  });
+  router.post("/_sandbox/faults/reset", (_request, response) => {
+    response.json(core.faults.reset());
+  });
+  router.post("/_sandbox/faults/flush", (_request, response) => {
+    response.json({ flushed: core.faults.flushDeliveries() });
   });
 
   router.get("/_sandbox/shops", (_request, response) => {

@@ -1,3 +1,4 @@
+import { Faults, type FaultSettings, type FaultSettingsInput } from "../common/faults";
 import type { AppConfig } from "./app-config";
 import { LeakyBucket } from "./cost";
 import { seedStore, type SeedKind } from "./seed";
@@ -37,6 +38,7 @@ export class UnknownShopError extends Error {
 export class SandboxCore {
   readonly store = new ShopifyStore();
   readonly stats = new StatsCounter();
+  readonly faults = new Faults();
   readonly tokens: TokenRegistry;
   readonly bucket: LeakyBucket;
   readonly webhooks: WebhookDispatcher;
@@ -54,7 +56,7 @@ export class SandboxCore {
       refreshTokenLifetimeSeconds: settings.refreshTokenLifetimeSeconds,
     });
     this.bucket = new LeakyBucket({ bucketSize: settings.bucketSize, restoreRatePerSecond: settings.restoreRatePerSecond });
-    this.webhooks = new WebhookDispatcher({ appUrl: settings.appUrl, apiSecret: settings.apiSecret, config: appConfig, stats: this.stats });
+    this.webhooks = new WebhookDispatcher({ appUrl: settings.appUrl, apiSecret: settings.apiSecret, config: appConfig, stats: this.stats, faults: this.faults });
   }
 
   shop(domain: string): ShopRecord {
@@ -119,7 +121,12 @@ export class SandboxCore {
     };
   }
 
+  setFaults(faults: FaultSettingsInput): FaultSettings {
+    return this.faults.configure(faults);
+  }
+
   close(): void {
     this.webhooks.close();
+    this.faults.close();
   }
 }

@@ -16,6 +16,7 @@ import {
 } from "graphql";
 import { ADMIN_API_VERSION, loadAdminSchema } from "./admin-schema";
 import type { SandboxCore } from "./core";
+import { graphqlFaults } from "./faults";
 import { CONNECTION_COST, isConnectionType, MAX_SINGLE_QUERY_COST, MUTATION_COST, requestedQueryCost } from "./cost";
 import { shopifyValidationErrors } from "./graphql-errors";
 import { createQueryRoot, notImplemented, type ResolverContext, type View, type ViewField } from "./resolvers";
@@ -23,7 +24,8 @@ import { createQueryRoot, notImplemented, type ResolverContext, type View, type 
 /**
  * Admin GraphQL, POST https://{shop}/admin/api/2026-10/graphql.json: checks the access token, validates against
  * Shopify's real schema, charges the query's cost to the shop's leaky bucket, executes against the store and
- * answers with `extensions.cost`, as Shopify does.
+ * answers with `extensions.cost`, as Shopify does. The fault switches apply (faults.ts): throttles here, the
+ * others before the handler.
  */
 
 const INVALID_TOKEN = "[API] Invalid API key or access token (unrecognized login or wrong password)";
@@ -70,6 +72,7 @@ export function adminGraphql(core: SandboxCore): express.Router {
     "/store/:shop/admin/api/:version/graphql.json",
     express.json({ limit: "1mb" }),
     express.text({ type: "application/graphql", limit: "1mb" }),
+    core.faults.middleware(graphqlFaults(core)),
     (request, response) => {
       const domain = request.params.shop!;
       const shop = core.store.shop(domain);
@@ -141,6 +144,15 @@ function run(core: SandboxCore, context: ResolverContext, request: GraphqlReques
         extensions: { code: "MAX_COST_EXCEEDED", cost: requested, maxCost: MAX_SINGLE_QUERY_COST, documentation: RATE_LIMITS_DOCS },
       }),
     );
+    return;
+  }
+  // A throttle of the fault switches: Shopify's answer for a bucket that cannot pay, showing it empty (it is not
+  // drained, so the call after the last forced throttle goes through).
+  if (core.faults.takeThrottle()) {
+    core.stats.count(domain, "graphqlThrottled");
+    const throttled = refused({ message: "Throttled", extensions: { code: "THROTTLED", documentation: RATE_LIMITS_DOCS } });
+    throttled.extensions.cost.throttleStatus = { ...throttled.extensions.cost.throttleStatus, currentlyAvailable: 0 };
+    response.json(throttled);
     return;
   }
   if (!core.bucket.take(domain, requested)) {

@@ -12,17 +12,19 @@ import { DEMO_SHOP, type SeedKind } from "./seed";
 import type { SandboxStats } from "./stats";
 import type { ShopifyStore } from "./store";
 import type { WebhookDelivery } from "./webhooks";
+import type { FaultSettings, FaultSettingsInput } from "../common/faults";
 import { listenOnLoopback } from "../common/listen";
 
 export { ADMIN_API_VERSION, loadAdminSchema } from "./admin-schema";
 export { SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET } from "./credentials";
 export { DEMO_SHOP } from "./seed";
+export type { FaultSettings, FaultSettingsInput } from "../common/faults";
 export type { SandboxStats } from "./stats";
 export type { WebhookDelivery } from "./webhooks";
 
 /**
  * A local Shopify for Tillbridge: the token endpoint, Admin GraphQL on Shopify's real schema, webhooks, an admin
- * page that embeds the app, and an App Bridge stand-in. The app reaches it by rewriting the library's
+ * page that embeds the app, an App Bridge stand-in, and fault switches. The app reaches it by rewriting the library's
  * `https://<shop>.myshopify.com/<path>` requests to `<url>/store/<shop>/<path>`. See sandbox/shopify/README.md.
  */
 
@@ -68,6 +70,13 @@ export interface ShopifySandbox {
   /** Makes the shop's access tokens expire now (their refresh tokens stay valid). */
   expireAccessTokens(shop?: string): number;
   configure(settings: Partial<RuntimeSettings>): void;
+  /** Merges fault switches into the current ones (README "Faults"). */
+  setFaults(faults: FaultSettingsInput): FaultSettings;
+  faults(): FaultSettings;
+  /** Every fault switch off (held webhook deliveries go out). */
+  resetFaults(): FaultSettings;
+  /** Sends the webhook deliveries held for reordering now; how many there were. */
+  flushWebhooks(): number;
   close(): Promise<void>;
 }
 
@@ -144,6 +153,10 @@ export async function startShopifySandbox(options: ShopifySandboxOptions): Promi
     deliverWebhook: (shop, topic, payload) => core.deliver(shop, topic, payload),
     expireAccessTokens: (shop = DEMO_SHOP) => core.tokens.expireAccessTokens(shop),
     configure: (settings) => void core.configure(settings),
+    setFaults: (faults) => core.setFaults(faults),
+    faults: () => core.faults.current(),
+    resetFaults: () => core.faults.reset(),
+    flushWebhooks: () => core.faults.flushDeliveries(),
     close: async () => {
       core.close();
       await close();

@@ -1,6 +1,7 @@
 import express, { type Response } from "express";
 import { z } from "zod";
 import type { SandboxCore } from "./core";
+import { tokenEndpointFaults } from "./faults";
 import { verifySessionToken } from "./session-token";
 import type { TokenPair } from "./tokens";
 
@@ -119,6 +120,7 @@ export function tokenEndpoint(core: SandboxCore): express.Router {
     "/store/:shop/admin/oauth/access_token",
     express.json({ limit: "64kb" }),
     express.urlencoded({ extended: false, limit: "64kb" }),
+    core.faults.middleware(tokenEndpointFaults(core)),
     (request, response) => {
       const domain = request.params.shop!;
       if (!core.store.shop(domain)) {

@@ -8,6 +8,10 @@ export interface SandboxCounts {
   graphqlThrottled: number;
   graphqlUnauthorized: number;
   sessionTokens: number;
+  /** Injected 5xx answers, timeouts (calls never answered) and lost responses (writes done, connection dropped). */
+  serverErrors: number;
+  timeouts: number;
+  lostResponses: number;
   webhooksDelivered: number;
   webhooksFailed: number;
 }
@@ -25,6 +29,9 @@ function zeroCounts(): SandboxCounts {
     graphqlThrottled: 0,
     graphqlUnauthorized: 0,
     sessionTokens: 0,
+    serverErrors: 0,
+    timeouts: 0,
+    lostResponses: 0,
     webhooksDelivered: 0,
     webhooksFailed: 0,
   };

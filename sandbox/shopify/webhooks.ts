@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
+import type { Faults } from "../common/faults";
 import type { AppConfig } from "./app-config";
 import type { StatsCounter } from "./stats";
 
@@ -6,11 +7,12 @@ import type { StatsCounter } from "./stats";
  * Delivers webhooks to the app as Shopify does for app-specific (toml) subscriptions: a JSON POST signed with the
  * client secret, with Shopify's headers, to each subscription of the topic. Shopify gives a delivery 5 seconds
  * and treats anything but 2xx as a failure (shopify.dev "Deliver webhooks through HTTPS"); the sandbox records
- * the outcome and does not retry.
+ * the outcome and does not retry. The webhook fault switches (duplicates, delays, reordering) apply to every
+ * delivery; a duplicate is the same request again, X-Shopify-Webhook-Id included.
  */
 
 export interface WebhookDelivery {
-  /** X-Shopify-Webhook-Id: new for every delivery, redeliveries included. */
+  /** X-Shopify-Webhook-Id: new for every delivery, redeliveries included (a duplicate repeats it). */
   id: string;
   /** X-Shopify-Event-Id: the same for every delivery of one event. */
   eventId: string;
@@ -26,7 +28,11 @@ export interface WebhookDelivery {
   error: string | null;
   durationMs: number;
   body: string;
+  /** True for the second copy the duplicateRate switch sent. */
+  duplicate: boolean;
 }
+
+type DeliveryEvent = Pick<WebhookDelivery, "eventId" | "shop" | "topic" | "url" | "triggeredAt" | "body">;
 
 const DELIVERY_TIMEOUT_MS = 5_000;
 const MAX_LOGGED_DELIVERIES = 200;
@@ -52,9 +58,10 @@ export function deliveryUrl(appUrl: string, uri: string): string {
 export class WebhookDispatcher {
   private readonly log: WebhookDelivery[] = [];
   private readonly inFlight = new Set<AbortController>();
+  private closed = false;
 
   constructor(
-    private readonly options: { appUrl: string; apiSecret: string; config: AppConfig; stats: StatsCounter },
+    private readonly options: { appUrl: string; apiSecret: string; config: AppConfig; stats: StatsCounter; faults: Faults },
   ) {}
 
   /** The app URLs subscribed to a topic (usually one). */
@@ -69,13 +76,13 @@ export class WebhookDispatcher {
     const eventId = randomUUID();
     const triggeredAt = new Date().toISOString();
     const body = JSON.stringify(payload);
-    return Promise.all(this.targets(topic).map((url) => this.send({ eventId, shop, topic, url, triggeredAt, body })));
+    return Promise.all(this.targets(topic).map((url) => this.schedule({ eventId, shop, topic, url, triggeredAt, body })));
   }
 
   /** Sends a logged delivery again: same event, body and trigger time, new webhook id. */
   async redeliver(id: string): Promise<WebhookDelivery | undefined> {
     const original = this.log.find((delivery) => delivery.id === id);
-    return original && this.send(original);
+    return original && this.schedule(original);
   }
 
   deliveries(): WebhookDelivery[] {
@@ -83,13 +90,20 @@ export class WebhookDispatcher {
   }
 
   close(): void {
+    this.closed = true;
     for (const controller of this.inFlight) controller.abort();
   }
 
-  private async send(event: Pick<WebhookDelivery, "eventId" | "shop" | "topic" | "url" | "triggeredAt" | "body">): Promise<WebhookDelivery> {
-    const { apiSecret, config, stats } = this.options;
+  /** One delivery (one webhook id) under the webhook fault switches. */
+  private schedule(event: DeliveryEvent): Promise<WebhookDelivery> {
     const id = randomUUID();
+    return this.options.faults.scheduleDelivery((duplicate) => this.send(event, id, duplicate));
+  }
+
+  private async send(event: DeliveryEvent, id: string, duplicate: boolean): Promise<WebhookDelivery> {
+    const { apiSecret, config, stats } = this.options;
     const controller = new AbortController();
+    if (this.closed) controller.abort(new Error("the sandbox closed"));
     const timeout = setTimeout(() => controller.abort(new Error(`no answer within ${DELIVERY_TIMEOUT_MS} ms`)), DELIVERY_TIMEOUT_MS);
     timeout.unref();
     this.inFlight.add(controller);
@@ -133,6 +147,7 @@ export class WebhookDispatcher {
       ok,
       error,
       durationMs: Math.round(performance.now() - started),
+      duplicate,
     };
     stats.count(event.shop, ok ? "webhooksDelivered" : "webhooksFailed");
     this.log.unshift(delivery);

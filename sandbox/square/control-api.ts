@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
+import { faultSettingsInput } from "../common/faults";
 import { UnknownSellerError, type SandboxCore } from "./core";
 import { asyncHandler } from "./http";
 import { maskToken, tokenState } from "./tokens";
@@ -10,11 +11,14 @@ import { newEvent } from "./webhooks";
  * (revoke from the dashboard, let a token expire, raise an event, throttle) and shows what happened.
  */
 
-const faultsBody = z.strictObject({
-  rateLimit: z.strictObject({
-    next: z.number().int().min(0).max(10_000).optional(),
-    fraction: z.number().min(0).max(1).optional(),
-  }),
+/** The common switches (sandbox/common/faults.ts), and `rateLimit`, this sandbox's first form of the 429 switch. */
+const faultsBody = faultSettingsInput.extend({
+  rateLimit: z
+    .strictObject({
+      next: z.number().int().min(0).max(10_000).optional(),
+      fraction: z.number().min(0).max(1).optional(),
+    })
+    .optional(),
 });
 
 const revokeBody = z.strictObject({
@@ -54,10 +58,17 @@ export function controlApi(core: SandboxCore): express.Router {
   });
 
   router.get("/_sandbox/faults", (_request, response) => {
-    response.json(core.faults.current());
+    response.json(core.faultSettings());
   });
   router.post("/_sandbox/faults", (request, response) => {
-    response.json(core.faults.configure(parse(faultsBody, request.body).rateLimit));
+    response.json(core.setFaults(parse(faultsBody, request.body)));
+  });
+  router.post("/_sandbox/faults/reset", (_request, response) => {
+    core.faults.reset();
+    response.json(core.faultSettings());
+  });
+  router.post("/_sandbox/faults/flush", (_request, response) => {
+    response.json({ flushed: core.faults.flushDeliveries() });
   });
 
   router.get("/_sandbox/sellers", (_request, response) => {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { FaultSwitch } from "./faults";
+import { Faults, type FaultSettings as CommonFaultSettings, type FaultSettingsInput } from "../common/faults";
 import { seedSellers, type SeedKind, type SellerRecord } from "./seed";
 import { StatsCounter } from "./stats";
 import { TokenRegistry } from "./tokens";
@@ -16,6 +16,22 @@ export interface SandboxSettings {
   accessTokenLifetimeSeconds: number;
 }
 
+/**
+ * The fault switches (sandbox/common/faults.ts), plus the first form of this sandbox's 429 switch, kept working:
+ * `rateLimit.next` is `forcedThrottles` and `rateLimit.fraction` is `throttleRate`.
+ */
+export interface FaultSettings extends CommonFaultSettings {
+  rateLimit: { next: number; fraction: number };
+}
+
+export type FaultSettingsUpdate = FaultSettingsInput & {
+  rateLimit?: { next?: number; fraction?: number };
+  /** Same as rateLimit.next (the start handle's first form). */
+  next?: number;
+  /** Same as rateLimit.fraction. */
+  fraction?: number;
+};
+
 /** Who revoked, as the oauth.authorization.revoked event says (OauthAuthorizationRevokedEventRevokerType). */
 export type RevokerType = "APPLICATION" | "MERCHANT" | "SQUARE";
 
@@ -29,7 +45,7 @@ export class UnknownSellerError extends Error {
 export class SandboxCore {
   readonly sellers: Map<string, SellerRecord>;
   readonly stats = new StatsCounter();
-  readonly faults = new FaultSwitch();
+  readonly faults = new Faults();
   readonly tokens: TokenRegistry;
   readonly webhooks: WebhookDispatcher;
 
@@ -39,7 +55,7 @@ export class SandboxCore {
   ) {
     this.sellers = seedSellers(seed);
     this.tokens = new TokenRegistry(settings.accessTokenLifetimeSeconds);
-    this.webhooks = new WebhookDispatcher({ url: settings.webhookUrl, signatureKey: settings.webhookSignatureKey, stats: this.stats });
+    this.webhooks = new WebhookDispatcher({ url: settings.webhookUrl, signatureKey: settings.webhookSignatureKey, stats: this.stats, faults: this.faults });
   }
 
   seller(merchantId: string): SellerRecord {
@@ -68,7 +84,21 @@ export class SandboxCore {
     return this.webhooks.deliver(event);
   }
 
+  faultSettings(): FaultSettings {
+    const current = this.faults.current();
+    return { ...current, rateLimit: { next: current.forcedThrottles, fraction: current.throttleRate } };
+  }
+
+  setFaults(update: FaultSettingsUpdate): FaultSettings {
+    const { rateLimit, next, fraction, ...switches } = update;
+    const forcedThrottles = switches.forcedThrottles ?? rateLimit?.next ?? next;
+    const throttleRate = switches.throttleRate ?? rateLimit?.fraction ?? fraction;
+    this.faults.configure({ ...switches, ...(forcedThrottles !== undefined && { forcedThrottles }), ...(throttleRate !== undefined && { throttleRate }) });
+    return this.faultSettings();
+  }
+
   close(): void {
     this.webhooks.close();
+    this.faults.close();
   }
 }

@@ -1,10 +1,9 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import { apiRoutes } from "./api";
 import { controlApi } from "./control-api";
-import { SandboxCore, type RevokerType } from "./core";
+import { SandboxCore, type FaultSettings, type FaultSettingsUpdate, type RevokerType } from "./core";
 import { indexPage } from "./index-page";
 import { oauthRoutes } from "./oauth";
-import type { FaultSettings } from "./faults";
 import type { SeedKind, SellerRecord } from "./seed";
 import type { SandboxStats } from "./stats";
 import { newEvent, type SquareEvent, type WebhookDelivery } from "./webhooks";
@@ -12,14 +11,14 @@ import { listenOnLoopback } from "../common/listen";
 
 export { SANDBOX_SQUARE_APPLICATION_ID, SANDBOX_SQUARE_APPLICATION_SECRET, SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY } from "./credentials";
 export { squareSignature } from "./webhooks";
-export type { FaultSettings } from "./faults";
+export type { FaultSettings, FaultSettingsUpdate } from "./core";
 export type { SellerRecord } from "./seed";
 export type { SandboxStats } from "./stats";
 export type { SquareEvent, WebhookDelivery } from "./webhooks";
 
 /**
  * A local Square for Tillbridge: OAuth (consent page, ObtainToken, RevokeToken, RetrieveTokenStatus), the /v2
- * merchant and location endpoints, signed webhooks and injected 429s, at Square's real paths, so the `square` SDK
+ * merchant and location endpoints, signed webhooks and fault switches, at Square's real paths, so the `square` SDK
  * talks to it with `new SquareClient({ token, baseUrl: sandbox.url })`. See sandbox/square/README.md.
  */
 
@@ -50,8 +49,16 @@ export interface SquareSandbox {
   resetStats(): void;
   /** Webhook deliveries, newest first (the last 200). */
   deliveries(): WebhookDelivery[];
-  /** Turns injected 429 RATE_LIMITED answers on or off. */
-  setFaults(rateLimit: Partial<FaultSettings["rateLimit"]>): FaultSettings;
+  /**
+   * Merges fault switches into the current ones (README "Faults"): latency, 5xx, 429 RATE_LIMITED, timeouts, lost
+   * responses, webhook duplicates / delays / reordering. `{next, fraction}` (the first form) still sets the 429s.
+   */
+  setFaults(faults: FaultSettingsUpdate): FaultSettings;
+  faults(): FaultSettings;
+  /** Every fault switch off (held webhook deliveries go out). */
+  resetFaults(): FaultSettings;
+  /** Sends the webhook deliveries held for reordering now; how many there were. */
+  flushWebhooks(): number;
   /** Makes the seller's access tokens expire now (the refresh token stays valid). */
   expireAccessTokens(merchantId: string): number;
   /** Revokes the seller's tokens as the seller (default) or Square would, and sends oauth.authorization.revoked. */
@@ -120,7 +127,13 @@ export async function startSquareSandbox(options: SquareSandboxOptions): Promise
     stats: () => core.stats.snapshot(),
     resetStats: () => core.stats.reset(),
     deliveries: () => core.webhooks.deliveries(),
-    setFaults: (rateLimit) => core.faults.configure(rateLimit),
+    setFaults: (faults) => core.setFaults(faults),
+    faults: () => core.faultSettings(),
+    resetFaults: () => {
+      core.faults.reset();
+      return core.faultSettings();
+    },
+    flushWebhooks: () => core.faults.flushDeliveries(),
     expireAccessTokens: (merchantId) => core.tokens.expireAccessTokens(core.seller(merchantId).id),
     revoke: (merchantId, revokerType = "MERCHANT") => core.revoke(merchantId, revokerType),
     deliverEvent: (event) => core.deliver(newEvent(event.merchant_id, event.type, event.data, event.location_id)),

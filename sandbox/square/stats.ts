@@ -13,7 +13,12 @@ export interface SandboxCounts {
   apiCalls: number;
   /** 401/403 answers for a missing, unknown, expired or revoked token, or missing scopes. */
   unauthorized: number;
+  /** Injected 429s (fault switches). */
   rateLimited: number;
+  /** Injected 5xx answers, timeouts (calls never answered) and lost responses (writes done, connection dropped). */
+  serverErrors: number;
+  timeouts: number;
+  lostResponses: number;
   webhooksDelivered: number;
   webhooksFailed: number;
 }
@@ -36,6 +41,9 @@ function zeroCounts(): SandboxCounts {
     apiCalls: 0,
     unauthorized: 0,
     rateLimited: 0,
+    serverErrors: 0,
+    timeouts: 0,
+    lostResponses: 0,
     webhooksDelivered: 0,
     webhooksFailed: 0,
   };

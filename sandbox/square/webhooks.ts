@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
+import type { Faults } from "../common/faults";
 import type { StatsCounter } from "./stats";
 
 /**
@@ -8,7 +9,9 @@ import type { StatsCounter } from "./stats";
  *  - `x-square-hmacsha256-signature` = base64(HMAC-SHA256(signature key, notification URL + raw body)), which is
  *    what the SDK's WebhooksHelper.verifySignature recomputes, so the app must use the exact registered URL;
  *  - Square waits 10 s for a 2xx and counts a 3xx as a failure (/docs/webhooks-api/delivery-sla). The sandbox
- *    records the outcome and does not retry (Square would, for 72 hours).
+ *    records the outcome and does not retry (Square would, for 72 hours);
+ *  - the webhook fault switches (duplicates, delays, reordering) apply to every delivery; a duplicate is the same
+ *    request again, signature and event_id included.
  */
 
 export interface SquareEvent {
@@ -35,6 +38,8 @@ export interface WebhookDelivery {
   durationMs: number;
   body: string;
   signature: string;
+  /** True for the second copy the duplicateRate switch sent. */
+  duplicate: boolean;
 }
 
 const DELIVERY_TIMEOUT_MS = 10_000;
@@ -58,14 +63,20 @@ export function newEvent(merchantId: string, type: string, data: SquareEvent["da
 export class WebhookDispatcher {
   private readonly log: WebhookDelivery[] = [];
   private readonly inFlight = new Set<AbortController>();
+  private closed = false;
 
-  constructor(private readonly options: { url: string; signatureKey: string; stats: StatsCounter }) {}
+  constructor(private readonly options: { url: string; signatureKey: string; stats: StatsCounter; faults: Faults }) {}
 
-  async deliver(event: SquareEvent): Promise<WebhookDelivery> {
-    const { url, signatureKey, stats } = this.options;
+  deliver(event: SquareEvent): Promise<WebhookDelivery> {
     const body = JSON.stringify(event);
-    const signature = squareSignature(signatureKey, url, body);
+    const signature = squareSignature(this.options.signatureKey, this.options.url, body);
+    return this.options.faults.scheduleDelivery((duplicate) => this.send(event, body, signature, duplicate));
+  }
+
+  private async send(event: SquareEvent, body: string, signature: string, duplicate: boolean): Promise<WebhookDelivery> {
+    const { url, stats } = this.options;
     const controller = new AbortController();
+    if (this.closed) controller.abort(new Error("the sandbox closed"));
     const timeout = setTimeout(() => controller.abort(new Error(`no answer within ${DELIVERY_TIMEOUT_MS} ms`)), DELIVERY_TIMEOUT_MS);
     timeout.unref();
     this.inFlight.add(controller);
@@ -110,6 +121,7 @@ export class WebhookDispatcher {
       durationMs: Math.round(performance.now() - started),
       body,
       signature,
+      duplicate,
     };
     this.log.unshift(delivery);
     this.log.length = Math.min(this.log.length, MAX_LOGGED_DELIVERIES);
@@ -121,6 +133,7 @@ export class WebhookDispatcher {
   }
 
   close(): void {
+    this.closed = true;
     for (const controller of this.inFlight) controller.abort();
   }
 }

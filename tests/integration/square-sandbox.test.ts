@@ -313,7 +313,7 @@ describe("faults", () => {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ rateLimit: { next: 2 } }),
     });
-    expect(await switched.json()).toEqual({ rateLimit: { next: 2, fraction: 0 } });
+    expect(await switched.json()).toMatchObject({ rateLimit: { next: 2, fraction: 0 }, forcedThrottles: 2, throttleRate: 0 });
 
     for (const call of [() => client(token.accessToken).locations.list(), () => client(token.accessToken).oAuth.retrieveTokenStatus()]) {
       const limited = await squareError(call());
