@@ -6,10 +6,12 @@ import { countWebhook } from "~/observability/metrics.server";
 import { runningJobQueue } from "~/runtime.server";
 import { readRawBody } from "~/webhooks/raw-body.server";
 
+const methodNotAllowed = () => new Response(null, { status: 405, headers: { Allow: "POST" } });
+
 // The Intuit app's webhook endpoint points here. Verified, stored with the events' processing jobs, answered well
 // within Intuit's 3 seconds; no call to QuickBooks inside the request.
 export const action = async ({ request }: ActionFunctionArgs) => {
-  if (request.method !== "POST") return new Response(null, { status: 405 });
+  if (request.method !== "POST") return methodNotAllowed();
   const rawBody = await readRawBody(request, QUICKBOOKS_WEBHOOK_MAX_BYTES);
   if (rawBody instanceof Response) {
     countWebhook("QUICKBOOKS", "rejected", "too_large");
@@ -33,3 +35,6 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   await receiveQuickBooksEvents(db(), runningJobQueue(), events);
   return new Response(null, { status: 200 });
 };
+
+// Without a loader Remix would answer a GET with 400, as if the request were malformed.
+export const loader = methodNotAllowed;

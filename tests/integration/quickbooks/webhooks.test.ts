@@ -5,7 +5,7 @@ import { receiveQuickBooksEvents, type QuickBooksEvent } from "~/integrations/qu
 import { startJobQueue, type JobQueue } from "~/jobs/queue.server";
 import { installShopifyTenant } from "~/models/tenants.server";
 import { renderMetrics } from "~/observability/metrics.server";
-import { action } from "~/routes/webhooks.quickbooks";
+import { action, loader } from "~/routes/webhooks.quickbooks";
 import { processWebhookEventJob } from "~/webhooks/processing.server";
 import { DEMO_REALM_ID, SANDBOX_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN, SECOND_DEMO_REALM_ID, signWebhookBody } from "../../../sandbox/intuit/index";
 
@@ -158,8 +158,11 @@ describe("refused deliveries write nothing", () => {
   });
 
   it("answers 405 to anything but POST", async () => {
-    const response = await action({ request: new Request(`${APP_URL}/webhooks/quickbooks`, { method: "PUT", body: "[]" }), params: {}, context: {} });
-    expect(response.status).toBe(405);
+    const put = await action({ request: new Request(`${APP_URL}/webhooks/quickbooks`, { method: "PUT", body: "[]" }), params: {}, context: {} });
+    expect(put.status).toBe(405);
+    const get = await loader();
+    expect(get.status).toBe(405);
+    expect(get.headers.get("Allow")).toBe("POST");
   });
 });
 
