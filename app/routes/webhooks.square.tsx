@@ -3,13 +3,13 @@ import { getConfig } from "~/config.server";
 import { db } from "~/db.server";
 import { runningJobQueue } from "~/runtime.server";
 import { isValidSquareSignature, parseSquareEvent, receiveSquareEvent, SQUARE_WEBHOOK_MAX_BYTES } from "~/integrations/square/webhooks.server";
+import { readRawBody } from "~/webhooks/raw-body.server";
 
 // Square's webhook subscription points here. Verified, stored, answered; no call to Square inside the request.
 export const action = async ({ request }: ActionFunctionArgs) => {
   if (request.method !== "POST") return new Response(null, { status: 405 });
-  if (Number(request.headers.get("content-length") ?? 0) > SQUARE_WEBHOOK_MAX_BYTES) return new Response("Body too large", { status: 413 });
-  const rawBody = await request.text();
-  if (Buffer.byteLength(rawBody) > SQUARE_WEBHOOK_MAX_BYTES) return new Response("Body too large", { status: 413 });
+  const rawBody = await readRawBody(request, SQUARE_WEBHOOK_MAX_BYTES);
+  if (rawBody instanceof Response) return rawBody;
   const config = getConfig();
   const valid = isValidSquareSignature({
     signatureKey: config.square.webhookSignatureKey,

@@ -7,37 +7,54 @@ import { countWebhook } from "~/observability/metrics.server";
 import { processWebhookEventJob } from "./processing.server";
 
 /** The queue the inbox sends processing jobs to; null where none runs (the sweep picks those events up). */
-export type InboxQueue = Pick<JobQueue, "send"> | null;
+export type InboxQueue = Pick<JobQueue, "sendMany"> | null;
+
+/** One delivered event, as the inbox keeps it. */
+export interface InboxEvent {
+  provider: Provider;
+  externalEventId: string;
+  topic: string;
+  accountRef: string;
+  tenantId: string | null;
+  payload: Prisma.InputJsonValue;
+  status?: WebhookEventStatus;
+}
 
 /**
  * The webhook inbox: every delivery is recorded before it is acknowledged, keyed by the vendor's event id, so a
  * redelivery is recognised and changes nothing. An event left to process gets its processing job in the same
  * transaction (app/webhooks/processing.server.ts). Returns false for a duplicate.
  */
-export async function recordWebhookEvent(
-  tx: Prisma.TransactionClient,
-  queue: InboxQueue,
-  event: {
-    provider: Provider;
-    externalEventId: string;
-    topic: string;
-    accountRef: string;
-    tenantId: string | null;
-    payload: Prisma.InputJsonValue;
-    status?: WebhookEventStatus;
-  },
-): Promise<boolean> {
-  const id = randomUUID();
-  const status = event.status ?? "RECEIVED";
-  const inserted = await tx.webhookEvent.createMany({
-    data: [{ ...event, id, status, processedAt: status === "RECEIVED" ? null : new Date() }],
-    skipDuplicates: true,
+export async function recordWebhookEvent(tx: Prisma.TransactionClient, queue: InboxQueue, event: InboxEvent): Promise<boolean> {
+  const [fresh] = await recordWebhookEvents(tx, queue, [event]);
+  return fresh === true;
+}
+
+/**
+ * Records several events with one insert, and their processing jobs with one more (a vendor that batches, such as
+ * QuickBooks, sends up to a thousand in one delivery; a statement each would not answer in time). Returns, for
+ * each event in order, whether it is new: false for an event recorded before, or earlier in the same list.
+ */
+export async function recordWebhookEvents(tx: Prisma.TransactionClient, queue: InboxQueue, events: InboxEvent[]): Promise<boolean[]> {
+  if (events.length === 0) return [];
+  const rows = events.map((event) => {
+    const status = event.status ?? "RECEIVED";
+    return { ...event, id: randomUUID(), status, processedAt: status === "RECEIVED" ? null : new Date() };
   });
-  countWebhook(event.provider, inserted.count === 1 ? "stored" : "duplicate");
-  if (inserted.count === 1 && status === "RECEIVED" && queue) {
-    await queue.send(processWebhookEventJob, { webhookEventId: id, tenantId: event.tenantId }, { tx, priority: JobPriority.realtime });
+  // Ids are chosen here, so the ids the insert returns say exactly which rows are new.
+  const inserted = await tx.webhookEvent.createManyAndReturn({ data: rows, skipDuplicates: true, select: { id: true } });
+  const insertedIds = new Set(inserted.map((row) => row.id));
+  const fresh = rows.map((row) => insertedIds.has(row.id));
+  rows.forEach((row, index) => countWebhook(row.provider, fresh[index] ? "stored" : "duplicate"));
+  const toProcess = rows.filter((row, index) => fresh[index] && row.status === "RECEIVED");
+  if (queue && toProcess.length > 0) {
+    await queue.sendMany(
+      processWebhookEventJob,
+      toProcess.map((row) => ({ webhookEventId: row.id, tenantId: row.tenantId })),
+      { tx, priority: JobPriority.realtime },
+    );
   }
-  return inserted.count === 1;
+  return fresh;
 }
 
 /** A verified Shopify delivery, as authenticate.webhook returns it. */

@@ -128,6 +128,14 @@ export function controlApi(core: SandboxCore, calls: ApiCallRecord[]): express.R
   router.get("/_sandbox/deliveries", (_request, response) => {
     response.json(core.webhooks.deliveries());
   });
+  router.post(
+    "/_sandbox/deliveries/:id/redeliver",
+    asyncHandler(async (request, response) => {
+      const delivery = await core.webhooks.redeliver(request.params.id ?? "");
+      if (!delivery) throw new BadRequest(404, `No delivery ${request.params.id}`);
+      response.json({ delivery });
+    }),
+  );
   router.get("/_sandbox/api-calls", (_request, response) => {
     response.json(calls);
   });

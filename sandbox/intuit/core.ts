@@ -11,6 +11,8 @@ export interface SandboxSettings extends TokenLifetimes, LimitSettings {
   clientId: string;
   clientSecret: string;
   webhookVerifierToken: string;
+  /** The app's webhook endpoint, as registered in the Intuit developer portal. */
+  webhookUrl: string;
 }
 
 /** What can change while the sandbox runs (POST /_sandbox/config). */
@@ -62,7 +64,7 @@ export class SandboxCore {
     const now = () => this.now();
     this.grants = new GrantRegistry(settings, now);
     this.limiter = new RealmLimiter(settings, now);
-    this.webhooks = new WebhookDispatcher({ appUrl: settings.appUrl, verifierToken: settings.webhookVerifierToken, stats: this.stats, now, faults: this.faults });
+    this.webhooks = new WebhookDispatcher({ url: settings.webhookUrl, verifierToken: settings.webhookVerifierToken, stats: this.stats, now, faults: this.faults });
   }
 
   /** The sandbox clock: real time plus however far tests have moved it (POST /_sandbox/clock). */

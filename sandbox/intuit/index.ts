@@ -34,6 +34,8 @@ export interface IntuitSandboxOptions {
   clientSecret: string;
   /** Signs webhooks (intuit-signature). */
   webhookVerifierToken: string;
+  /** The app's webhook endpoint (one per Intuit app); default `${appUrl}/webhooks/quickbooks`. */
+  webhookUrl?: string;
   /** Default 3600 (Intuit's access tokens). */
   accessTokenLifetimeSeconds?: number;
   /** Default 100 days (Intuit's rolling refresh token life). */
@@ -58,8 +60,10 @@ export interface IntuitSandbox {
   deliveries(): WebhookDelivery[];
   /** QuickBooks API calls, newest first (the last 200), with the minorversion they were answered with. */
   apiCalls(): ApiCallRecord[];
-  /** Delivers the events, as one signed CloudEvents array, to `${appUrl}/webhooks/quickbooks`. */
+  /** Delivers the events, as one signed CloudEvents array, to the webhook URL. */
   deliverWebhook(events: WebhookEventInput[]): Promise<WebhookDelivery>;
+  /** Sends a logged delivery again, byte for byte (Intuit's retry); undefined for an unknown delivery id. */
+  redeliverWebhook(deliveryId: string): Promise<WebhookDelivery | undefined>;
   /** Makes the realm's access tokens expire now (their refresh tokens stay valid). */
   expireAccessTokens(realmId: string): number;
   /** Moves the sandbox clock forward (token lifetimes, the 24 h grace of used refresh tokens, rate windows). */
@@ -111,12 +115,14 @@ function createApp(core: SandboxCore, calls: ApiCallRecord[]): express.Express {
 }
 
 export async function startIntuitSandbox(options: IntuitSandboxOptions): Promise<IntuitSandbox> {
+  const appUrl = options.appUrl.replace(/\/+$/, "");
   const core = new SandboxCore(
     {
-      appUrl: options.appUrl,
+      appUrl,
       clientId: options.clientId,
       clientSecret: options.clientSecret,
       webhookVerifierToken: options.webhookVerifierToken,
+      webhookUrl: options.webhookUrl ?? `${appUrl}/webhooks/quickbooks`,
       accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? 3600,
       refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds ?? HUNDRED_DAYS,
       refreshTokenHardCapSeconds: options.refreshTokenHardCapSeconds ?? FIVE_YEARS,
@@ -136,6 +142,7 @@ export async function startIntuitSandbox(options: IntuitSandboxOptions): Promise
     deliveries: () => core.webhooks.deliveries(),
     apiCalls: () => [...calls],
     deliverWebhook: (events) => core.deliverWebhook(events),
+    redeliverWebhook: (deliveryId) => core.webhooks.redeliver(deliveryId),
     expireAccessTokens: (realmId) => core.grants.expireAccessTokens(realmId),
     advanceClock: (seconds) => void core.advanceClock(seconds),
     configure: (settings) => core.configure(settings),

@@ -1,15 +1,18 @@
 import { createHmac, randomUUID } from "node:crypto";
 import type { Faults } from "../common/faults";
 import type { StatsCounter } from "./stats";
+import { DeliveryLog, WebhookPoster } from "../common/webhook-delivery";
 
 /**
  * QuickBooks webhooks in the CloudEvents format Intuit made mandatory in 2026 (Intuit blog 2025-11-12 "Upcoming
  * change to webhooks payload structure", reference §7): a JSON array of events
  * `{specversion, id, source, type: "qbo.<entity>.<operation>.v1", datacontenttype, time, intuitentityid,
- * intuitaccountid (the realm id), data}`, POSTed to `${appUrl}/webhooks/quickbooks` with the header
- * `intuit-signature` = base64(HMAC-SHA256(verifier token, raw body)). Intuit expects a 2xx within 3 s; this
- * sandbox makes one attempt with that timeout (Intuit's retry schedule is not modelled). The webhook fault
- * switches (duplicates, delays, reordering) apply to every delivery; a duplicate is the same request again.
+ * intuitaccountid (the realm id), data}`, POSTed to the app's webhook endpoint (default
+ * `${appUrl}/webhooks/quickbooks`) with the header `intuit-signature` = base64(HMAC-SHA256(verifier token, raw
+ * body)). Intuit expects a 2xx within 3 s; this sandbox makes one attempt with that timeout. Intuit's retry
+ * schedule is not modelled; a redelivery sends a logged delivery again byte for byte, as Intuit's retries do.
+ * The webhook fault switches (duplicates, delays, reordering) apply to every first delivery; a duplicate is the
+ * same request again.
  */
 
 export interface WebhookEventInput {
@@ -38,12 +41,14 @@ export interface WebhookDelivery {
   id: string;
   url: string;
   events: CloudEvent[];
+  /** The raw body as sent (and signed). */
+  body: string;
   signature: string;
   deliveredAt: string;
   /** HTTP status of the app's answer; null when it could not be reached or timed out. */
   status: number | null;
   ok: boolean;
-  error?: string;
+  error: string | null;
   durationMs: number;
   /** True for the second copy the duplicateRate switch sent. */
   duplicate: boolean;
@@ -57,11 +62,11 @@ export function signWebhookBody(body: string, verifierToken: string): string {
 }
 
 export class WebhookDispatcher {
-  private readonly log: WebhookDelivery[] = [];
-  private readonly controller = new AbortController();
+  private readonly log = new DeliveryLog<WebhookDelivery>(MAX_DELIVERIES);
+  private readonly poster = new WebhookPoster(DELIVERY_TIMEOUT_MS);
 
   constructor(
-    private readonly options: { appUrl: string; verifierToken: string; stats: StatsCounter; now: () => number; faults: Faults },
+    private readonly options: { url: string; verifierToken: string; stats: StatsCounter; now: () => number; faults: Faults },
   ) {}
 
   /** CloudEvents for the inputs, timed by the sandbox clock. The source is not documented: the sandbox's choice. */
@@ -82,42 +87,32 @@ export class WebhookDispatcher {
 
   deliver(events: CloudEvent[]): Promise<WebhookDelivery> {
     const body = JSON.stringify(events);
-    const signature = signWebhookBody(body, this.options.verifierToken);
-    return this.options.faults.scheduleDelivery((duplicate) => this.send(events, body, signature, duplicate));
+    return this.options.faults.scheduleDelivery((duplicate) => this.send(events, body, duplicate));
   }
 
-  private async send(events: CloudEvent[], body: string, signature: string, duplicate: boolean): Promise<WebhookDelivery> {
-    const url = `${this.options.appUrl.replace(/\/+$/, "")}/webhooks/quickbooks`;
-    const started = Date.now();
-    const delivery: WebhookDelivery = { id: randomUUID(), url, events, signature, deliveredAt: new Date(this.options.now()).toISOString(), status: null, ok: false, durationMs: 0, duplicate };
-    try {
-      const response = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json", "intuit-signature": signature, "user-agent": "Intuit-Webhooks-Sandbox" },
-        body,
-        signal: AbortSignal.any([AbortSignal.timeout(DELIVERY_TIMEOUT_MS), this.controller.signal]),
-      });
-      await response.body?.cancel();
-      delivery.status = response.status;
-      delivery.ok = response.ok;
-    } catch (error) {
-      delivery.error = (error as Error).message;
-    }
-    delivery.durationMs = Date.now() - started;
-    for (const realmId of new Set(events.map((event) => event.intuitaccountid))) {
-      this.options.stats.count(realmId, delivery.ok ? "webhooksDelivered" : "webhooksFailed");
-    }
-    this.log.unshift(delivery);
-    this.log.length = Math.min(this.log.length, MAX_DELIVERIES);
-    return delivery;
+  /** Sends a logged delivery again, same events and bytes, as Intuit retries one it saw fail. */
+  async redeliver(id: string): Promise<WebhookDelivery | undefined> {
+    const original = this.log.find((delivery) => delivery.id === id);
+    return original && this.send(original.events, original.body, false);
   }
 
   deliveries(): WebhookDelivery[] {
-    return [...this.log];
+    return this.log.list();
   }
 
   /** Aborts deliveries in flight, so close() does not wait for a slow app. */
   close(): void {
-    this.controller.abort();
+    this.poster.close();
+  }
+
+  private async send(events: CloudEvent[], body: string, duplicate: boolean): Promise<WebhookDelivery> {
+    const { url, verifierToken, stats, now } = this.options;
+    const signature = signWebhookBody(body, verifierToken);
+    const deliveredAt = new Date(now()).toISOString();
+    const outcome = await this.poster.post(url, { "content-type": "application/json", "intuit-signature": signature, "user-agent": "Intuit-Webhooks-Sandbox" }, body);
+    for (const realmId of new Set(events.map((event) => event.intuitaccountid))) {
+      stats.count(realmId, outcome.ok ? "webhooksDelivered" : "webhooksFailed");
+    }
+    return this.log.add({ id: randomUUID(), url, events, body, signature, deliveredAt, ...outcome, duplicate });
   }
 }

@@ -2,6 +2,7 @@ import { createHmac, randomUUID } from "node:crypto";
 import type { Faults } from "../common/faults";
 import type { AppConfig } from "./app-config";
 import type { StatsCounter } from "./stats";
+import { DeliveryLog, WebhookPoster } from "../common/webhook-delivery";
 
 /**
  * Delivers webhooks to the app as Shopify does for app-specific (toml) subscriptions: a JSON POST signed with the
@@ -56,9 +57,8 @@ export function deliveryUrl(appUrl: string, uri: string): string {
 }
 
 export class WebhookDispatcher {
-  private readonly log: WebhookDelivery[] = [];
-  private readonly inFlight = new Set<AbortController>();
-  private closed = false;
+  private readonly log = new DeliveryLog<WebhookDelivery>(MAX_LOGGED_DELIVERIES);
+  private readonly poster = new WebhookPoster(DELIVERY_TIMEOUT_MS);
 
   constructor(
     private readonly options: { appUrl: string; apiSecret: string; config: AppConfig; stats: StatsCounter; faults: Faults },
@@ -86,12 +86,11 @@ export class WebhookDispatcher {
   }
 
   deliveries(): WebhookDelivery[] {
-    return [...this.log];
+    return this.log.list();
   }
 
   close(): void {
-    this.closed = true;
-    for (const controller of this.inFlight) controller.abort();
+    this.poster.close();
   }
 
   /** One delivery (one webhook id) under the webhook fault switches. */
@@ -102,56 +101,23 @@ export class WebhookDispatcher {
 
   private async send(event: DeliveryEvent, id: string, duplicate: boolean): Promise<WebhookDelivery> {
     const { apiSecret, config, stats } = this.options;
-    const controller = new AbortController();
-    if (this.closed) controller.abort(new Error("the sandbox closed"));
-    const timeout = setTimeout(() => controller.abort(new Error(`no answer within ${DELIVERY_TIMEOUT_MS} ms`)), DELIVERY_TIMEOUT_MS);
-    timeout.unref();
-    this.inFlight.add(controller);
-    const started = performance.now();
-    let status: number | null = null;
-    let error: string | null = null;
-    try {
-      const response = await fetch(event.url, {
-        method: "POST",
-        redirect: "manual",
-        signal: controller.signal,
-        headers: {
-          "Content-Type": "application/json",
-          "User-Agent": "Shopify-Captain-Hook",
-          "X-Shopify-Topic": event.topic,
-          "X-Shopify-Hmac-Sha256": webhookHmac(event.body, apiSecret),
-          "X-Shopify-Shop-Domain": event.shop,
-          "X-Shopify-API-Version": config.webhookApiVersion,
-          "X-Shopify-Webhook-Id": id,
-          "X-Shopify-Event-Id": event.eventId,
-          "X-Shopify-Triggered-At": event.triggeredAt,
-        },
-        body: event.body,
-      });
-      status = response.status;
-      await response.body?.cancel();
-    } catch (caught) {
-      error = controller.signal.aborted ? String((controller.signal.reason as Error | undefined)?.message ?? "aborted") : String((caught as Error).cause ?? caught);
-    } finally {
-      clearTimeout(timeout);
-      this.inFlight.delete(controller);
-    }
-    // Shopify counts only 2xx as delivered; a redirect is a failure too.
-    const ok = status !== null && status >= 200 && status < 300;
-    const delivery: WebhookDelivery = {
-      ...event,
-      id,
-      apiVersion: config.webhookApiVersion,
-      deliveredAt: new Date().toISOString(),
-      status,
-      ok,
-      error,
-      durationMs: Math.round(performance.now() - started),
-      duplicate,
-    };
-    stats.count(event.shop, ok ? "webhooksDelivered" : "webhooksFailed");
-    this.log.unshift(delivery);
-    this.log.length = Math.min(this.log.length, MAX_LOGGED_DELIVERIES);
-    return delivery;
+    // Shopify counts only 2xx as delivered; a redirect is a failure too (the shared poster's rule).
+    const outcome = await this.poster.post(
+      event.url,
+      {
+        "Content-Type": "application/json",
+        "User-Agent": "Shopify-Captain-Hook",
+        "X-Shopify-Topic": event.topic,
+        "X-Shopify-Hmac-Sha256": webhookHmac(event.body, apiSecret),
+        "X-Shopify-Shop-Domain": event.shop,
+        "X-Shopify-API-Version": config.webhookApiVersion,
+        "X-Shopify-Webhook-Id": id,
+        "X-Shopify-Event-Id": event.eventId,
+        "X-Shopify-Triggered-At": event.triggeredAt,
+      },
+      event.body,
+    );
+    stats.count(event.shop, outcome.ok ? "webhooksDelivered" : "webhooksFailed");
+    return this.log.add({ ...event, id, apiVersion: config.webhookApiVersion, deliveredAt: new Date().toISOString(), ...outcome, duplicate });
   }
 }

@@ -1,6 +1,7 @@
 import { createHmac, randomUUID } from "node:crypto";
 import type { Faults } from "../common/faults";
 import type { StatsCounter } from "./stats";
+import { DeliveryLog, WebhookPoster } from "../common/webhook-delivery";
 
 /**
  * Delivers events to the app as Square does (square-qbo.md §1 "Webhook helper" and §3 "Webhook envelope"):
@@ -61,9 +62,8 @@ export function newEvent(merchantId: string, type: string, data: SquareEvent["da
 }
 
 export class WebhookDispatcher {
-  private readonly log: WebhookDelivery[] = [];
-  private readonly inFlight = new Set<AbortController>();
-  private closed = false;
+  private readonly log = new DeliveryLog<WebhookDelivery>(MAX_LOGGED_DELIVERIES);
+  private readonly poster = new WebhookPoster(DELIVERY_TIMEOUT_MS);
 
   constructor(private readonly options: { url: string; signatureKey: string; stats: StatsCounter; faults: Faults }) {}
 
@@ -75,65 +75,38 @@ export class WebhookDispatcher {
 
   private async send(event: SquareEvent, body: string, signature: string, duplicate: boolean): Promise<WebhookDelivery> {
     const { url, stats } = this.options;
-    const controller = new AbortController();
-    if (this.closed) controller.abort(new Error("the sandbox closed"));
-    const timeout = setTimeout(() => controller.abort(new Error(`no answer within ${DELIVERY_TIMEOUT_MS} ms`)), DELIVERY_TIMEOUT_MS);
-    timeout.unref();
-    this.inFlight.add(controller);
-    const started = performance.now();
-    let status: number | null = null;
-    let error: string | null = null;
-    try {
-      const response = await fetch(url, {
-        method: "POST",
-        redirect: "manual",
-        signal: controller.signal,
-        headers: {
-          "Content-Type": "application/json",
-          "User-Agent": "Square Connect v2",
-          "x-square-hmacsha256-signature": signature,
-          "square-environment": "Sandbox",
-          "square-initial-delivery-timestamp": event.created_at,
-          "square-retry-number": "0",
-        },
-        body,
-      });
-      status = response.status;
-      await response.body?.cancel();
-    } catch (caught) {
-      error = controller.signal.aborted ? String((controller.signal.reason as Error | undefined)?.message ?? "aborted") : String((caught as Error).cause ?? caught);
-    } finally {
-      clearTimeout(timeout);
-      this.inFlight.delete(controller);
-    }
-    const ok = status !== null && status >= 200 && status < 300;
-    stats.count(ok ? "webhooksDelivered" : "webhooksFailed");
-    const delivery: WebhookDelivery = {
+    const outcome = await this.poster.post(
+      url,
+      {
+        "Content-Type": "application/json",
+        "User-Agent": "Square Connect v2",
+        "x-square-hmacsha256-signature": signature,
+        "square-environment": "Sandbox",
+        "square-initial-delivery-timestamp": event.created_at,
+        "square-retry-number": "0",
+      },
+      body,
+    );
+    stats.count(outcome.ok ? "webhooksDelivered" : "webhooksFailed");
+    return this.log.add({
       id: randomUUID(),
       eventId: event.event_id,
       merchantId: event.merchant_id,
       type: event.type,
       url,
       deliveredAt: new Date().toISOString(),
-      status,
-      ok,
-      error,
-      durationMs: Math.round(performance.now() - started),
+      ...outcome,
       body,
       signature,
       duplicate,
-    };
-    this.log.unshift(delivery);
-    this.log.length = Math.min(this.log.length, MAX_LOGGED_DELIVERIES);
-    return delivery;
+    });
   }
 
   deliveries(): WebhookDelivery[] {
-    return [...this.log];
+    return this.log.list();
   }
 
   close(): void {
-    this.closed = true;
-    for (const controller of this.inFlight) controller.abort();
+    this.poster.close();
   }
 }

@@ -11,10 +11,12 @@ import { randomPort, startServerProcess } from "../support/dev-server";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tillbridge-crash-"));
 const port = randomPort();
+// The dev server's sandboxes on ports of this file's own, not the defaults another test's server may hold.
+const sandboxPort = randomPort();
 const children: ChildProcess[] = [];
 
 async function startDevServer() {
-  const server = await startServerProcess({ port, env: { TILLBRIDGE_DATA_DIR: dataDir, MIGRATE_ON_START: "", DATABASE_URL: "" } });
+  const server = await startServerProcess({ port, env: { TILLBRIDGE_DATA_DIR: dataDir, MIGRATE_ON_START: "", DATABASE_URL: "", SANDBOX_PORT: String(sandboxPort) } });
   children.push(server.child);
   return server;
 }

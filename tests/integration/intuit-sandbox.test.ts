@@ -98,7 +98,8 @@ beforeAll(async () => {
     request.on("data", (chunk: Buffer) => (rawBody += chunk.toString("utf8")));
     request.on("end", () => {
       if (request.url === "/webhooks/quickbooks") received.push({ signature: String(request.headers["intuit-signature"]), rawBody });
-      response.writeHead(200).end();
+      // An endpoint that refuses every delivery, as an app with the wrong verifier token would.
+      response.writeHead(request.url === "/webhooks/refusing" ? 401 : 200).end();
     });
   });
   await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
@@ -318,5 +319,53 @@ describe("webhooks", () => {
       expect.objectContaining({ specversion: "1.0", type: "qbo.item.updated.v1", intuitentityid: "42", intuitaccountid: DEMO_REALM_ID, datacontenttype: "application/json" }),
     ]);
     expect(sandbox.stats().byRealm[DEMO_REALM_ID]?.webhooksDelivered).toBe(1);
+  });
+
+  it("delivers through the control API, and redelivers the same bytes under the same signature", async () => {
+    const control = async (path: string, body?: unknown) => {
+      const response = await fetch(`${sandbox.url}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: response.status, body: (await response.json()) as { delivery: { id: string; ok: boolean; status: number; body: string; signature: string; events: CloudEvent[] } } };
+    };
+    const first = await control("/_sandbox/webhooks", {
+      events: [
+        { realmId: DEMO_REALM_ID, entity: "Customer", operation: "created", entityId: "58" },
+        { realmId: SECOND_DEMO_REALM_ID, entity: "Invoice", operation: "voided", entityId: "130", data: { note: "as given" } },
+      ],
+    });
+    expect(first.status).toBe(200);
+    expect(first.body.delivery).toMatchObject({ ok: true, status: 200 });
+    expect(first.body.delivery.events.map((event) => [event.type, event.intuitaccountid, event.data])).toEqual([
+      ["qbo.customer.created.v1", DEMO_REALM_ID, {}],
+      ["qbo.invoice.voided.v1", SECOND_DEMO_REALM_ID, { note: "as given" }],
+    ]);
+
+    const again = await control(`/_sandbox/deliveries/${first.body.delivery.id}/redeliver`);
+    expect(again.status).toBe(200);
+    expect(again.body.delivery.id).not.toBe(first.body.delivery.id);
+    expect(again.body.delivery).toMatchObject({ ok: true, body: first.body.delivery.body, signature: first.body.delivery.signature });
+    expect(received.slice(-2).map((webhook) => webhook.rawBody)).toEqual([first.body.delivery.body, first.body.delivery.body]);
+    expect(sandbox.deliveries()[0]?.id).toBe(again.body.delivery.id);
+
+    expect((await control("/_sandbox/deliveries/no-such-delivery/redeliver")).status).toBe(404);
+    expect((await control("/_sandbox/webhooks", { events: [] })).status).toBe(400);
+    expect((await control("/_sandbox/webhooks", { events: [{ realmId: "123", entity: "Item", operation: "updated", entityId: "1" }] })).status).toBe(404);
+  });
+
+  it("delivers to the configured webhook URL, and logs a refused delivery as failed", async () => {
+    const elsewhere = await startIntuitSandbox({
+      port: 0,
+      appUrl,
+      webhookUrl: `${appUrl}/webhooks/refusing`,
+      clientId: SANDBOX_QUICKBOOKS_CLIENT_ID,
+      clientSecret: SANDBOX_QUICKBOOKS_CLIENT_SECRET,
+      webhookVerifierToken: SANDBOX_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN,
+    });
+    try {
+      const delivery = await elsewhere.deliverWebhook([{ realmId: DEMO_REALM_ID, entity: "Item", operation: "deleted", entityId: "9" }]);
+      expect(delivery).toMatchObject({ url: `${appUrl}/webhooks/refusing`, ok: false, status: 401, error: null });
+      expect(elsewhere.stats().byRealm[DEMO_REALM_ID]?.webhooksFailed).toBe(1);
+    } finally {
+      await elsewhere.close();
+    }
   });
 });

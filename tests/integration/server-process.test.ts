@@ -8,7 +8,13 @@ let server: RunningServer;
 beforeAll(async () => {
   server = await startServerProcess({
     port: randomPort(),
-    env: { TILLBRIDGE_DATA_DIR: process.env.TILLBRIDGE_DATA_DIR, DATABASE_URL: process.env.DATABASE_URL ?? "", ENCRYPTION_KEYS: process.env.ENCRYPTION_KEYS ?? "" },
+    env: {
+      TILLBRIDGE_DATA_DIR: process.env.TILLBRIDGE_DATA_DIR,
+      DATABASE_URL: process.env.DATABASE_URL ?? "",
+      ENCRYPTION_KEYS: process.env.ENCRYPTION_KEYS ?? "",
+      // Sandboxes on ports of this file's own, not the defaults another test's server may hold.
+      SANDBOX_PORT: String(randomPort()),
+    },
   });
 }, 180_000);
 
