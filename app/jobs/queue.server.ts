@@ -145,6 +145,8 @@ async function startWorker(boss: PgBoss, definition: JobDefinition, queue: JobQu
       notifyPollingIntervalSeconds: 2,
       includeMetadata: true,
       perJobResults: true,
+      // Counted in the database, so it holds across processes; two fetches at the same instant can still
+      // briefly exceed it (seen once in tests with two processes), which fairness tolerates.
       ...(definition.tenantOf && { groupConcurrency: definition.policy.tenantConcurrency }),
     },
     (jobs: JobWithMetadata<unknown>[]) => Promise.all(jobs.map((job) => runJob(definition, job, queue))),
