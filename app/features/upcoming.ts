@@ -27,11 +27,6 @@ export const UPCOMING_FEATURES: Record<string, { title: string; summary: string;
     summary: "Loyalty gives each customer one points balance, earned in your store and online.",
     plan: ["set how many points a purchase earns", "see each customer's balance in Shopify and at the Square register", "let customers redeem points in either channel"],
   },
-  activity: {
-    title: "Activity",
-    summary: "Activity will show every sync run, what it changed, and anything that needs your attention.",
-    plan: ["see recent runs with the records read, written and skipped", "retry or dismiss problems, each explained in plain words", "follow records synced per hour over the last day"],
-  },
   settings: {
     title: "Settings",
     summary: "Settings will hold your sync preferences and notification choices.",

@@ -2,9 +2,10 @@ import { PgBoss, fromPglite, fromPrisma, type JobResult, type JobWithMetadata } 
 import type { z } from "zod";
 import { db, type Database, type Prisma } from "~/db.server";
 import { markConnectionNeedsReauth, providerLabel } from "~/models/connections.server";
+import { reportSyncIssue } from "~/models/sync-issues.server";
 import { logger, withLogContext } from "~/observability/logger.server";
 import { observeJob } from "~/observability/metrics.server";
-import { classifyJobError, ConnectionAuthorizationError, RateLimitedError, RecordValidationError, type RecordProblem } from "./errors";
+import { classifyJobError, ConnectionAuthorizationError, RateLimitedError, RecordValidationError } from "./errors";
 import { withLease } from "~/sync/leases.server";
 import { deadLetterQueueName, type JobDefinition } from "./registry";
 
@@ -232,7 +233,7 @@ async function settleFailure(
       return { id: job.id, status: "completed", output: { paused: connection.provider } };
     }
     case "validation": {
-      await reportRecordProblem((error as RecordValidationError).problem, { name: definition.name, payload });
+      await reportSyncIssue(db(), { ...(error as RecordValidationError).problem, retriable: true, retryJob: { name: definition.name, payload: payload as Record<string, never> } });
       logger.info({ key: (error as RecordValidationError).problem.key }, "record rejected; the merchant is told and can retry");
       return { id: job.id, status: "completed", output: { issue: (error as RecordValidationError).problem.key } };
     }
@@ -243,15 +244,4 @@ async function settleFailure(
       logger.warn({ err: error, retryCount: job.retryCount }, "job failed; it will be retried if attempts remain");
       return { id: job.id, status: "failed", output: { error: message } };
   }
-}
-
-/** Opens the issue, or counts one more occurrence of it; Retry sends the same job again. */
-async function reportRecordProblem(problem: RecordProblem, retryJob: { name: string; payload: unknown }): Promise<void> {
-  const { tenantId, key, ...details } = problem;
-  const fields = { ...details, retriable: true, retryJob: retryJob as Prisma.InputJsonValue };
-  await db().syncIssue.upsert({
-    where: { tenantId_key: { tenantId, key } },
-    create: { tenantId, key, ...fields },
-    update: { ...fields, status: "OPEN", occurrences: { increment: 1 }, lastSeenAt: new Date(), resolvedAt: null },
-  });
 }

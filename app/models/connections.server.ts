@@ -2,6 +2,7 @@ import type { Prisma, PrismaClient } from "~/db.server";
 import type { Provider } from "~/generated/prisma/client";
 import type { ConnectedAccount } from "~/integrations/connections/types";
 import { openSecret, sealSecret, type KeyRing } from "~/security/encryption.server";
+import { reportSyncIssue, resolveSyncIssues } from "./sync-issues.server";
 
 type Db = PrismaClient | Prisma.TransactionClient;
 
@@ -31,12 +32,14 @@ export async function connectionsNeedingReauth(db: Db, tenantId: string): Promis
   return connections.map((connection) => providerLabel(connection.provider));
 }
 
+/** The keys of the issues about a connection's authorization: lost (reauth) and ending soon (expiring). */
+export function connectionIssueKey(provider: Provider, problem: "reauth" | "expiring"): string {
+  return `connection:${provider}:${problem}`;
+}
+
 /** Issues about a connection's authorization close themselves once it is authorized again. */
 export async function resolveConnectionIssues(db: Db, tenantId: string, provider: Provider): Promise<void> {
-  await db.syncIssue.updateMany({
-    where: { tenantId, status: "OPEN", key: { startsWith: `connection:${provider}:` } },
-    data: { status: "RESOLVED", resolvedAt: new Date() },
-  });
+  await resolveSyncIssues(db, tenantId, [connectionIssueKey(provider, "reauth"), connectionIssueKey(provider, "expiring")]);
 }
 
 /**
@@ -47,13 +50,16 @@ export async function markConnectionNeedsReauth(
   db: PrismaClient,
   input: { tenantId: string; provider: Provider; reason: string; message: string },
 ): Promise<void> {
-  const key = `connection:${input.provider}:reauth`;
   await db.$transaction(async (tx) => {
     await tx.connection.updateMany({ where: { tenantId: input.tenantId, provider: input.provider }, data: { status: "NEEDS_REAUTH", lastError: input.reason } });
-    await tx.syncIssue.upsert({
-      where: { tenantId_key: { tenantId: input.tenantId, key } },
-      create: { tenantId: input.tenantId, key, code: "CONNECTION_NEEDS_REAUTH", message: input.message, retriable: false, entityType: "connection", entityRef: input.provider },
-      update: { status: "OPEN", message: input.message, occurrences: { increment: 1 }, lastSeenAt: new Date(), resolvedAt: null },
+    await reportSyncIssue(tx, {
+      tenantId: input.tenantId,
+      key: connectionIssueKey(input.provider, "reauth"),
+      code: "CONNECTION_NEEDS_REAUTH",
+      message: input.message,
+      retriable: false,
+      entityType: "connection",
+      entityRef: input.provider,
     });
     await tx.auditLog.create({
       data: { tenantId: input.tenantId, actorType: "SYSTEM", action: "connection.needs_reauth", target: input.provider, details: { reason: input.reason } },

@@ -4,7 +4,7 @@ const sql = Prisma.sql;
 
 /**
  * Finding and erasing one customer's personal data in everything a tenant holds: webhook payloads in the inbox,
- * audit details, entity links, sync issues. A customer is matched by id (as a number or inside a Shopify gid),
+ * audit details, entity links, sync issues (with their retry jobs). A customer is matched by id (as a number or inside a Shopify gid),
  * email or phone, and optionally by their order ids. Matching is deliberately broad: over-redacting a cached
  * payload costs nothing, missing one breaks a promise to the customer.
  */
@@ -51,7 +51,7 @@ export async function findCustomerData(tx: Prisma.TransactionClient, tenantId: s
   );
   const syncIssues = await tx.$queryRaw<CustomerDataReport["syncIssues"]>(
       sql`SELECT id::text, code, message FROM "SyncIssue" WHERE "tenantId" = ${tenantId}::uuid
-          AND ${mentionsCustomer(sql`(message || ' ' || coalesce("entityRef", ''))`, identity)}`,
+          AND ${mentionsCustomer(sql`(message || ' ' || coalesce("entityRef", '') || ' ' || coalesce("retryJob"::text, ''))`, identity)}`,
   );
   return { webhookEvents, auditLogs, entityLinks, syncIssues };
 }
@@ -65,7 +65,8 @@ export async function eraseCustomerData(tx: Prisma.TransactionClient, tenantId: 
   const entityLinks = await tx.entityLink.deleteMany({ where: { tenantId, id: { in: ids(found.entityLinks) } } });
   const syncIssues = await tx.syncIssue.updateMany({
     where: { tenantId, id: { in: ids(found.syncIssues) } },
-    data: { message: "Details removed at the customer's request.", entityRef: null },
+    // The retry job's payload may name the customer too; without it the issue can no longer be retried.
+    data: { message: "Details removed at the customer's request.", entityRef: null, retryJob: Prisma.DbNull, retriable: false },
   });
   return { webhookEvents: webhookEvents.count, auditLogs: auditLogs.count, entityLinks: entityLinks.count, syncIssues: syncIssues.count };
 }

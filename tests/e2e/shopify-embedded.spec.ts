@@ -49,7 +49,7 @@ test("a merchant installs Tillbridge from the Shopify admin, uninstalls it and i
   // The app's navigation is shown by the admin, as App Bridge does at Shopify.
   await page.getByRole("link", { name: "Connections" }).click();
   await expect(app.getByRole("heading", { name: "Connections", exact: true })).toBeVisible();
-  await expect(app.getByRole("region", { name: "Square" })).toBeVisible();
+  await expect(app.getByRole("region", { name: "Square", exact: true })).toBeVisible();
   await expect(app.getByRole("region", { name: "QuickBooks Online" })).toBeVisible();
   expect(await seriousAccessibilityViolationsInApp(page)).toEqual([]);
 

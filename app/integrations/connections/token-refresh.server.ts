@@ -2,7 +2,7 @@ import { getConfig } from "~/config.server";
 import type { PrismaClient } from "~/db.server";
 import { quickBooksConnector } from "~/integrations/quickbooks/connector.server";
 import { squareConnector } from "~/integrations/square/connector.server";
-import { markConnectionNeedsReauth, providerLabel } from "~/models/connections.server";
+import { connectionIssueKey, markConnectionNeedsReauth, providerLabel } from "~/models/connections.server";
 import { logger } from "~/observability/logger.server";
 import { getKeyRing } from "~/security/key-ring.server";
 import { openSecret, sealSecret } from "~/security/encryption.server";
@@ -87,7 +87,8 @@ export async function warnAboutExpiringAuthorizations(db: PrismaClient, now = ne
     select: { tenantId: true, provider: true, refreshTokenExpiresAt: true },
   });
   for (const connection of soon) {
-    const key = `connection:${connection.provider}:expiring`;
+    // Restated on every sweep, not a new occurrence: an upsert without reportSyncIssue's occurrence count.
+    const key = connectionIssueKey(connection.provider, "expiring");
     const message = `${providerLabel(connection.provider)}'s authorization ends on ${connection.refreshTokenExpiresAt!.toISOString().slice(0, 10)}. Reconnect before then to keep syncing.`;
     await db.syncIssue.upsert({
       where: { tenantId_key: { tenantId: connection.tenantId, key } },

@@ -181,6 +181,10 @@ describe("privacy webhooks", () => {
   it("customers/redact erases the customer's data everywhere and leaves other customers alone", async () => {
     await storeOrderEvents();
     await db().auditLog.create({ data: { tenantId, actorType: "SYSTEM", action: "test.note", details: { customerEmail: customer.email } } });
+    // An issue whose retry job alone names the customer: the job's payload goes, and with it Retry.
+    const issue = await db().syncIssue.create({
+      data: { tenantId, key: "loyalty:customer", code: "TEST", message: "Points could not be added.", retriable: true, retryJob: { name: "system.noop", payload: { note: customer.email } } },
+    });
     const response = await deliver(customersRedactAction, {
       path: "/webhooks/shopify/customers/redact",
       topic: "customers/redact",
@@ -190,8 +194,10 @@ describe("privacy webhooks", () => {
     const everything = JSON.stringify([
       await db().webhookEvent.findMany({ where: { tenantId } }),
       await db().auditLog.findMany({ where: { tenantId } }),
+      await db().syncIssue.findMany({ where: { tenantId } }),
     ], (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
     expect(everything.toLowerCase()).not.toContain("ada.lovelace@example.com");
+    expect(await db().syncIssue.findUniqueOrThrow({ where: { id: issue.id } })).toMatchObject({ retryJob: null, retriable: false });
     expect(everything).not.toContain(String(customer.id) + ",");
     expect(everything).toContain("someone.else@example.com");
   });
