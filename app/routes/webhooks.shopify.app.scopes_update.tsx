@@ -2,13 +2,13 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { z } from "zod";
 import { db } from "~/db.server";
 import { handleScopesUpdate } from "~/integrations/shopify/lifecycle.server";
-import { authenticate } from "~/shopify.server";
+import { authenticateShopifyWebhook } from "~/integrations/shopify/webhook-authentication.server";
 
 const scopesUpdatePayload = z.object({ current: z.array(z.string()) });
 
 // Declared in shopify.app.toml.
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, topic, webhookId, payload } = await authenticate.webhook(request);
+  const { shop, topic, webhookId, payload } = await authenticateShopifyWebhook(request);
   const parsed = scopesUpdatePayload.safeParse(payload);
   if (!parsed.success) return Response.json({ error: "payload.current must be a list of scopes" }, { status: 400 });
   await handleScopesUpdate(db(), { shop, topic, webhookId, payload }, parsed.data.current);

@@ -3,11 +3,11 @@ import { db } from "~/db.server";
 import { handleAppUninstalled } from "~/integrations/shopify/lifecycle.server";
 import { disconnectTenantConnectionsJob } from "~/jobs/definitions.server";
 import { jobQueue } from "~/runtime.server";
-import { authenticate } from "~/shopify.server";
+import { authenticateShopifyWebhook } from "~/integrations/shopify/webhook-authentication.server";
 
 // Declared in shopify.app.toml. Shopify may deliver this more than once, and after the sessions are gone.
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, topic, webhookId } = await authenticate.webhook(request);
+  const { shop, topic, webhookId } = await authenticateShopifyWebhook(request);
   // The merchant's Square and QuickBooks authorizations are revoked by a job, enqueued in the same transaction:
   // no vendor call inside a webhook request, and no uninstall without it.
   await handleAppUninstalled(db(), { shop, topic, webhookId, payload: null }, (tx, tenantId) =>

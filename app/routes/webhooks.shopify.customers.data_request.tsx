@@ -1,11 +1,11 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { db } from "~/db.server";
 import { customersDataRequestPayload, handleCustomersDataRequest } from "~/privacy/shopify-privacy.server";
-import { authenticate } from "~/shopify.server";
+import { authenticateShopifyWebhook } from "~/integrations/shopify/webhook-authentication.server";
 
 // Mandatory compliance webhook (compliance_topics in shopify.app.toml).
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, topic, webhookId, payload } = await authenticate.webhook(request);
+  const { shop, topic, webhookId, payload } = await authenticateShopifyWebhook(request);
   const parsed = customersDataRequestPayload.safeParse(payload);
   if (!parsed.success) return Response.json({ error: "not a customers/data_request payload" }, { status: 400 });
   await handleCustomersDataRequest(db(), { shop, topic, webhookId, payload }, parsed.data);

@@ -3,7 +3,7 @@ import { db } from "~/db.server";
 import { Prisma } from "~/generated/prisma/client";
 import { findTenantIdByShop } from "~/models/tenants.server";
 import { runningJobQueue } from "~/runtime.server";
-import { authenticate } from "~/shopify.server";
+import { authenticateShopifyWebhook } from "~/integrations/shopify/webhook-authentication.server";
 import { recordShopifyWebhook } from "~/webhooks/inbox.server";
 
 /**
@@ -11,7 +11,7 @@ import { recordShopifyWebhook } from "~/webhooks/inbox.server";
  * inbox with their processing job, acknowledged (app/webhooks/processing.server.ts).
  */
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, topic, webhookId, payload } = await authenticate.webhook(request);
+  const { shop, topic, webhookId, payload } = await authenticateShopifyWebhook(request);
   await db().$transaction(async (tx) => {
     const tenantId = await findTenantIdByShop(tx, shop);
     await recordShopifyWebhook(tx, runningJobQueue(), { shop, topic, webhookId, payload }, tenantId, {

@@ -1,11 +1,11 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { db } from "~/db.server";
 import { handleShopRedact, shopRedactPayload } from "~/privacy/shopify-privacy.server";
-import { authenticate } from "~/shopify.server";
+import { authenticateShopifyWebhook } from "~/integrations/shopify/webhook-authentication.server";
 
 // Mandatory compliance webhook (compliance_topics in shopify.app.toml).
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, topic, webhookId, payload } = await authenticate.webhook(request);
+  const { shop, topic, webhookId, payload } = await authenticateShopifyWebhook(request);
   if (!shopRedactPayload.safeParse(payload).success) return Response.json({ error: "not a shop/redact payload" }, { status: 400 });
   await handleShopRedact(db(), { shop, topic, webhookId, payload });
   return new Response(null, { status: 200 });

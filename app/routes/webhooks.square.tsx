@@ -1,15 +1,22 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { getConfig } from "~/config.server";
 import { db } from "~/db.server";
-import { runningJobQueue } from "~/runtime.server";
 import { isValidSquareSignature, parseSquareEvent, receiveSquareEvent, SQUARE_WEBHOOK_MAX_BYTES } from "~/integrations/square/webhooks.server";
+import { countWebhook } from "~/observability/metrics.server";
+import { runningJobQueue } from "~/runtime.server";
 import { readRawBody } from "~/webhooks/raw-body.server";
 
-// Square's webhook subscription points here. Verified, stored, answered; no call to Square inside the request.
+const methodNotAllowed = () => new Response(null, { status: 405, headers: { Allow: "POST" } });
+
+// Square's webhook subscription points here. Verified, stored with its processing job, answered well within
+// Square's 10 seconds; no call to Square inside the request.
 export const action = async ({ request }: ActionFunctionArgs) => {
-  if (request.method !== "POST") return new Response(null, { status: 405 });
+  if (request.method !== "POST") return methodNotAllowed();
   const rawBody = await readRawBody(request, SQUARE_WEBHOOK_MAX_BYTES);
-  if (rawBody instanceof Response) return rawBody;
+  if (rawBody instanceof Response) {
+    countWebhook("SQUARE", "rejected", "too_large");
+    return rawBody;
+  }
   const config = getConfig();
   const valid = isValidSquareSignature({
     signatureKey: config.square.webhookSignatureKey,
@@ -17,9 +24,18 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     rawBody,
     signature: request.headers.get("x-square-hmacsha256-signature"),
   });
-  if (!valid) return new Response("Invalid signature", { status: 401 });
+  if (!valid) {
+    countWebhook("SQUARE", "rejected", "signature");
+    return new Response("Invalid signature", { status: 401 });
+  }
   const event = parseSquareEvent(rawBody);
-  if (!event) return new Response("Not a Square event", { status: 400 });
+  if (!event) {
+    countWebhook("SQUARE", "rejected", "malformed");
+    return new Response("Not a Square event", { status: 400 });
+  }
   await receiveSquareEvent(db(), runningJobQueue(), event, JSON.parse(rawBody));
   return new Response(null, { status: 200 });
 };
+
+// Without a loader Remix would answer a GET with 400, as if the request were malformed.
+export const loader = methodNotAllowed;

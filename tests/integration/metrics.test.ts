@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 const TOKEN = "metrics-token-for-tests-0123456789";
 let app: {
   route: typeof import("~/routes/metrics");
+  squareRoute: typeof import("~/routes/webhooks.square");
   db: typeof import("~/db.server");
   inbox: typeof import("~/webhooks/inbox.server");
   metrics: typeof import("~/observability/metrics.server");
@@ -14,6 +15,7 @@ beforeAll(async () => {
   process.env.METRICS_TOKEN = TOKEN;
   app = {
     route: await import("~/routes/metrics"),
+    squareRoute: await import("~/routes/webhooks.square"),
     db: await import("~/db.server"),
     inbox: await import("~/webhooks/inbox.server"),
     metrics: await import("~/observability/metrics.server"),
@@ -37,6 +39,8 @@ describe("/metrics", () => {
     for (const eventId of ["metrics-evt-1", "metrics-evt-2", "metrics-evt-1"]) {
       await db.$transaction((tx) => app.inbox.recordWebhookEvent(tx, null, { provider: "SQUARE", externalEventId: eventId, topic: "inventory.count.updated", accountRef: "MLMETRICS001", tenantId: null, payload: {} }));
     }
+    const forged = new Request("http://localhost/webhooks/square", { method: "POST", body: "{}", headers: { "x-square-hmacsha256-signature": "Zm9yZ2Vk" } });
+    expect(((await app.squareRoute.action({ request: forged, params: {}, context: {} })) as Response).status).toBe(401);
     app.metrics.observeJob("webhooks.process", "completed", 0.02);
     app.metrics.countVendorCall("QUICKBOOKS", "rate_limited");
     const response = await scrape(`Bearer ${TOKEN}`);
@@ -45,6 +49,7 @@ describe("/metrics", () => {
     const text = await response.text();
     expect(text).toContain('tillbridge_webhooks_total{provider="SQUARE",outcome="stored"} 2');
     expect(text).toContain('tillbridge_webhooks_total{provider="SQUARE",outcome="duplicate"} 1');
+    expect(text).toContain('tillbridge_webhooks_total{provider="SQUARE",outcome="rejected",reason="signature"} 1');
     expect(text).toContain('tillbridge_jobs_total{type="webhooks.process",outcome="completed"} 1');
     expect(text).toContain('tillbridge_job_duration_seconds_bucket{type="webhooks.process",outcome="completed",le="0.025"} 1');
     expect(text).toContain('tillbridge_vendor_calls_total{provider="QUICKBOOKS",outcome="rate_limited"} 1');
