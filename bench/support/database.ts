@@ -16,19 +16,26 @@ export async function openBenchDatabase(): Promise<{ database: Database; label: 
     const database = openDatabase({ kind: "pglite", dataDir: path.join(dir, "pglite") });
     return { database, label: "PGlite (embedded, in-process)", dispose: async () => fs.rmSync(dir, { recursive: true, force: true }) };
   }
-  const scratch = `tillbridge_bench_${randomBytes(4).toString("hex")}`;
+  const scratch = await createScratchDatabase(url);
+  const database = openDatabase({ kind: "postgres", url: scratch.url, poolSize: 10 });
+  return { database, label: `PostgreSQL ${scratch.version} (scratch database ${scratch.name})`, dispose: scratch.drop };
+}
+
+/** An empty database on the server of `url`, for one benchmark run; `drop` removes it. */
+export async function createScratchDatabase(url: string): Promise<{ name: string; url: string; version: string; drop: () => Promise<void> }> {
+  const name = `tillbridge_bench_${randomBytes(4).toString("hex")}`;
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
-  await admin.query(`CREATE DATABASE "${scratch}"`);
+  await admin.query(`CREATE DATABASE "${name}"`);
   const scratchUrl = new URL(url);
-  scratchUrl.pathname = `/${scratch}`;
-  const database = openDatabase({ kind: "postgres", url: scratchUrl.toString(), poolSize: 10 });
-  const version = (await admin.query<{ server_version: string }>("SHOW server_version")).rows[0]?.server_version;
+  scratchUrl.pathname = `/${name}`;
+  const version = (await admin.query<{ server_version: string }>("SHOW server_version")).rows[0]?.server_version ?? "?";
   return {
-    database,
-    label: `PostgreSQL ${version} (scratch database ${scratch})`,
-    dispose: async () => {
-      await admin.query(`DROP DATABASE IF EXISTS "${scratch}" WITH (FORCE)`);
+    name,
+    url: scratchUrl.toString(),
+    version,
+    drop: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       await admin.end();
     },
   };
