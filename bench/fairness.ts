@@ -22,10 +22,10 @@ import { defineJob, JobPriority, type JobDefinition } from "~/jobs/registry";
 import { logger } from "~/observability/logger.server";
 import { openBenchDatabase } from "./support/database";
 
-const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 3_000);
-const SMALL_TENANTS = Number(process.env.BENCH_SMALL_TENANTS ?? 10);
-const FRESH = Number(process.env.BENCH_FRESH_PER_TENANT ?? 5);
-const FRESH_INTERVAL_MS = Number(process.env.BENCH_FRESH_INTERVAL_MS ?? 400);
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10_000);
+const SMALL_TENANTS = Number(process.env.BENCH_SMALL_TENANTS ?? 20);
+const FRESH = Number(process.env.BENCH_FRESH_PER_TENANT ?? 10);
+const FRESH_INTERVAL_MS = Number(process.env.BENCH_FRESH_INTERVAL_MS ?? 200);
 const WORK_MS = Number(process.env.BENCH_WORK_MS ?? 10);
 // Half of one process's 40 job slots (4 fetch loops of 10): a tenant can never take them all.
 const TENANT_CONCURRENCY = Number(process.env.BENCH_TENANT_CONCURRENCY ?? 20);
