@@ -13,6 +13,7 @@
  */
 
 import type { Provider } from "~/generated/prisma/enums";
+import type { SyncIssueReport } from "~/models/sync-issues.server";
 
 export type JobErrorKind = "transient" | "rate-limit" | "authorization" | "validation" | "defect";
 
@@ -45,18 +46,7 @@ export class ConnectionAuthorizationError extends Error {
 }
 
 /** What the merchant sees about a record the vendor would not accept, and must fix before Retry helps. */
-export interface RecordProblem {
-  tenantId: string;
-  syncId?: string;
-  connectionId?: string;
-  /** Stable per problem and record (e.g. "qbo-item-missing:sku:ABC-1"), so a repeat updates the same issue. */
-  key: string;
-  code: string;
-  /** Plain words: what is wrong and what to do. */
-  message: string;
-  entityType?: string;
-  entityRef?: string;
-}
+export type RecordProblem = Omit<SyncIssueReport, "retriable" | "retryJob">;
 
 /** The vendor rejected a record (missing mapping, invalid value): retrying as is cannot help. */
 export class RecordValidationError extends Error {

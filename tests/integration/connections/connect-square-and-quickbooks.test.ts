@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SANDBOX_QUICKBOOKS_CLIENT_ID, SANDBOX_QUICKBOOKS_CLIENT_SECRET, SANDBOX_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN, SECOND_DEMO_REALM_ID, startIntuitSandbox, type IntuitSandbox } from "../../../sandbox/intuit/index";
-import { SANDBOX_SQUARE_APPLICATION_ID, SANDBOX_SQUARE_APPLICATION_SECRET, SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY, squareSignature, startSquareSandbox, type SquareSandbox } from "../../../sandbox/square/index";
+import { SECOND_DEMO_REALM_ID, type IntuitSandbox } from "../../../sandbox/intuit/index";
+import { SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY, squareSignature, type SquareSandbox } from "../../../sandbox/square/index";
 import { answerConsentPage } from "../../support/consent-forms";
-import { randomPort } from "../../support/dev-server";
+import { startVendorSandboxes } from "../../support/vendor-sandboxes";
 
 // Connecting Square and QuickBooks through their sandboxes with the real SDKs: state checks, refusals,
 // sealed tokens, disconnect and health checks, with the effects read from the database.
@@ -12,6 +12,7 @@ const SELLER_A = "MLTB0DEMO0001";
 const SELLER_B = "MLTB0DEMO0002";
 let square: SquareSandbox;
 let intuit: IntuitSandbox;
+let sandboxes: Awaited<ReturnType<typeof startVendorSandboxes>>;
 let app: {
   db: typeof import("~/db.server");
   flow: typeof import("~/integrations/connections/flow.server");
@@ -24,24 +25,8 @@ let app: {
 let counter = 0;
 
 beforeAll(async () => {
-  const base = randomPort();
-  square = await startSquareSandbox({
-    port: base + 2,
-    appUrl: APP_URL,
-    applicationId: SANDBOX_SQUARE_APPLICATION_ID,
-    applicationSecret: SANDBOX_SQUARE_APPLICATION_SECRET,
-    webhookSignatureKey: SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY,
-  });
-  intuit = await startIntuitSandbox({
-    port: base + 3,
-    appUrl: APP_URL,
-    clientId: SANDBOX_QUICKBOOKS_CLIENT_ID,
-    clientSecret: SANDBOX_QUICKBOOKS_CLIENT_SECRET,
-    webhookVerifierToken: SANDBOX_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN,
-  });
-  // The app reads its configuration on first use: point it at these sandboxes first.
-  process.env.SANDBOX_URL = `http://localhost:${base}`;
-  process.env.APP_URL = APP_URL;
+  sandboxes = await startVendorSandboxes(APP_URL, ["square", "intuit"]);
+  ({ square, intuit } = sandboxes);
   app = {
     db: await import("~/db.server"),
     flow: await import("~/integrations/connections/flow.server"),
@@ -54,8 +39,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await square.close();
-  await intuit.close();
+  await sandboxes.close();
 });
 
 async function newTenant() {

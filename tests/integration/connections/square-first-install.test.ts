@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { SANDBOX_QUICKBOOKS_CLIENT_ID, SANDBOX_QUICKBOOKS_CLIENT_SECRET, SANDBOX_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN, SECOND_DEMO_REALM_ID, DEMO_REALM_ID, startIntuitSandbox, type IntuitSandbox } from "../../../sandbox/intuit/index";
-import { SANDBOX_SQUARE_APPLICATION_ID, SANDBOX_SQUARE_APPLICATION_SECRET, SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY, startSquareSandbox, type SquareSandbox } from "../../../sandbox/square/index";
+import { SECOND_DEMO_REALM_ID, DEMO_REALM_ID, type IntuitSandbox } from "../../../sandbox/intuit/index";
 import { answerConsentPage } from "../../support/consent-forms";
-import { randomPort } from "../../support/dev-server";
+import { startVendorSandboxes } from "../../support/vendor-sandboxes";
 
 // A merchant arriving from the Square App Marketplace: Square sign-in creates (or finds) their tenant, the Square
 // merchant area's session, joining a Shopify store with a one-time code, and QuickBooks' five-year hard expiry.
@@ -10,8 +9,8 @@ import { randomPort } from "../../support/dev-server";
 
 const APP_URL = "http://localhost:3000";
 const SELLER = "MLTB0DEMO0001";
-let square: SquareSandbox;
 let intuit: IntuitSandbox;
+let sandboxes: Awaited<ReturnType<typeof startVendorSandboxes>>;
 let app: {
   db: typeof import("~/db.server");
   flow: typeof import("~/integrations/connections/flow.server");
@@ -26,23 +25,8 @@ let app: {
 };
 
 beforeAll(async () => {
-  const base = randomPort();
-  square = await startSquareSandbox({
-    port: base + 2,
-    appUrl: APP_URL,
-    applicationId: SANDBOX_SQUARE_APPLICATION_ID,
-    applicationSecret: SANDBOX_SQUARE_APPLICATION_SECRET,
-    webhookSignatureKey: SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY,
-  });
-  intuit = await startIntuitSandbox({
-    port: base + 3,
-    appUrl: APP_URL,
-    clientId: SANDBOX_QUICKBOOKS_CLIENT_ID,
-    clientSecret: SANDBOX_QUICKBOOKS_CLIENT_SECRET,
-    webhookVerifierToken: SANDBOX_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN,
-  });
-  process.env.SANDBOX_URL = `http://localhost:${base}`;
-  process.env.APP_URL = APP_URL;
+  sandboxes = await startVendorSandboxes(APP_URL, ["square", "intuit"]);
+  ({ intuit } = sandboxes);
   app = {
     db: await import("~/db.server"),
     flow: await import("~/integrations/connections/flow.server"),
@@ -58,8 +42,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await square.close();
-  await intuit.close();
+  await sandboxes.close();
 });
 
 beforeEach(async () => {
