@@ -1,6 +1,7 @@
 import { useFetcher } from "@remix-run/react";
 import { Banner, BlockStack, Button, Card, InlineStack, Text, TextField } from "@shopify/polaris";
-import { useState } from "react";
+import { useAppBridge } from "@shopify/app-bridge-react";
+import { useEffect, useState } from "react";
 
 /**
  * The two halves of joining a Square-first account with a Shopify store: the Square merchant area shows a
@@ -44,9 +45,14 @@ export function ShowLinkCodeCard() {
   );
 }
 
+/** In the embedded app: once linked, the card gives way to the Square connection, and a toast says so. */
 export function EnterLinkCodeCard() {
   const fetcher = useFetcher<{ ok?: boolean; message?: string }>();
   const [code, setCode] = useState("");
+  const shopify = useAppBridge();
+  useEffect(() => {
+    if (fetcher.data?.ok && fetcher.data.message) shopify.toast.show(fetcher.data.message);
+  }, [fetcher.data, shopify]);
   return (
     <section aria-label="Already use Tillbridge with Square?">
       <Card>
