@@ -1,9 +1,47 @@
 import { Link as RemixLink } from "@remix-run/react";
-import { BlockStack, Card, InlineStack, Text } from "@shopify/polaris";
+import { BlockStack, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { ConnectionStatusBadge } from "~/components/ConnectionStatusBadge";
 import type { ConnectionStatus } from "~/generated/prisma/enums";
 
-/** The Overview page's cards, shared by the embedded Shopify app and the Square merchant area. */
+/** The Overview page, shared by the embedded Shopify app and the Square merchant area. */
+
+export function OverviewPage(props: {
+  accountName: string;
+  /** One subdued line about the account (the shop's domain and currency, the Square seller). */
+  accountDetails: string;
+  memberSince: string;
+  connections: ConnectionOverview[];
+  connectionsUrl: string;
+  events: { id: string; description: string; at: string }[];
+}) {
+  return (
+    <Page title="Overview">
+      <Layout>
+        <Layout.Section>
+          <Card>
+            <BlockStack gap="200">
+              <Text as="h2" variant="headingMd">
+                {props.accountName}
+              </Text>
+              <Text as="p" tone="subdued">
+                {props.accountDetails}
+              </Text>
+              <Text as="p" tone="subdued">
+                Using Tillbridge since <time dateTime={props.memberSince}>{formatMoment(props.memberSince)}</time>
+              </Text>
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+        <Layout.Section>
+          <ConnectionsOverviewCard connections={props.connections} manageUrl={props.connectionsUrl} />
+        </Layout.Section>
+        <Layout.Section>
+          <RecentEventsCard events={props.events} />
+        </Layout.Section>
+      </Layout>
+    </Page>
+  );
+}
 
 export interface ConnectionOverview {
   provider: "SHOPIFY" | "SQUARE" | "QUICKBOOKS";

@@ -80,3 +80,20 @@ export function VendorConnectionCard(props: { provider: "SQUARE" | "QUICKBOOKS";
     </section>
   );
 }
+
+/** The Square and QuickBooks cards with the same words in both merchant areas. */
+export function SquareConnectionCard({ connection }: { connection: ConnectionSummary | null }) {
+  return <VendorConnectionCard provider="SQUARE" name="Square" purpose="Connect your Square point of sale to sync in-store sales and stock." connectLabel="Connect Square" connection={connection} />;
+}
+
+export function QuickBooksConnectionCard({ connection }: { connection: ConnectionSummary | null }) {
+  return (
+    <VendorConnectionCard
+      provider="QUICKBOOKS"
+      name="QuickBooks Online"
+      purpose="Connect QuickBooks Online to post sales, refunds and fees to your books."
+      connectLabel="Connect to QuickBooks"
+      connection={connection}
+    />
+  );
+}

@@ -1,7 +1,6 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
-import { BlockStack, Card, Layout, Page, Text } from "@shopify/polaris";
-import { ConnectionsOverviewCard, formatMoment, RecentEventsCard } from "~/components/OverviewCards";
+import { OverviewPage } from "~/components/OverviewCards";
 import { db } from "~/db.server";
 import { overviewConnections } from "~/integrations/connections/connections-page.server";
 import { requireShopifyTenant } from "~/integrations/shopify/embedded-session.server";
@@ -28,31 +27,13 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 export default function Overview() {
   const { shop, connections, memberSince, events } = useLoaderData<typeof loader>();
   return (
-    <Page title="Overview">
-      <Layout>
-        <Layout.Section>
-          <Card>
-            <BlockStack gap="200">
-              <Text as="h2" variant="headingMd">
-                {shop.name}
-              </Text>
-              <Text as="p" tone="subdued">
-                {shop.myshopifyDomain} · {shop.currencyCode} · {shop.ianaTimezone}
-                {shop.plan ? ` · ${shop.plan.displayName} plan` : ""}
-              </Text>
-              <Text as="p" tone="subdued">
-                Using Tillbridge since <time dateTime={memberSince}>{formatMoment(memberSince)}</time>
-              </Text>
-            </BlockStack>
-          </Card>
-        </Layout.Section>
-        <Layout.Section>
-          <ConnectionsOverviewCard connections={connections} manageUrl="/app/connections" />
-        </Layout.Section>
-        <Layout.Section>
-          <RecentEventsCard events={events} />
-        </Layout.Section>
-      </Layout>
-    </Page>
+    <OverviewPage
+      accountName={shop.name}
+      accountDetails={`${shop.myshopifyDomain} · ${shop.currencyCode} · ${shop.ianaTimezone}${shop.plan ? ` · ${shop.plan.displayName} plan` : ""}`}
+      memberSince={memberSince}
+      connections={connections}
+      connectionsUrl="/app/connections"
+      events={events}
+    />
   );
 }

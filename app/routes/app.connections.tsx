@@ -3,7 +3,7 @@ import { useLoaderData } from "@remix-run/react";
 import { BlockStack, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { ConnectionStatusBadge } from "~/components/ConnectionStatusBadge";
 import { EnterLinkCodeCard } from "~/components/LinkCodeCards";
-import { VendorConnectionCard } from "~/components/VendorConnectionCard";
+import { QuickBooksConnectionCard, SquareConnectionCard } from "~/components/VendorConnectionCard";
 import { db } from "~/db.server";
 import { performConnectionAction, summarizeConnections } from "~/integrations/connections/connections-page.server";
 import { embeddedAdminUrl, requireShopifyTenant } from "~/integrations/shopify/embedded-session.server";
@@ -50,7 +50,7 @@ export default function Connections() {
           </Card>
         </Layout.Section>
         <Layout.Section>
-          <VendorConnectionCard provider="SQUARE" name="Square" purpose="Connect your Square point of sale to sync in-store sales and stock." connectLabel="Connect Square" connection={square} />
+          <SquareConnectionCard connection={square} />
         </Layout.Section>
         {(!square || square.status === "DISCONNECTED") && (
           <Layout.Section>
@@ -58,13 +58,7 @@ export default function Connections() {
           </Layout.Section>
         )}
         <Layout.Section>
-          <VendorConnectionCard
-            provider="QUICKBOOKS"
-            name="QuickBooks Online"
-            purpose="Connect QuickBooks Online to post sales, refunds and fees to your books."
-            connectLabel="Connect to QuickBooks"
-            connection={quickbooks}
-          />
+          <QuickBooksConnectionCard connection={quickbooks} />
         </Layout.Section>
       </Layout>
     </Page>

@@ -3,7 +3,7 @@ import { useLoaderData } from "@remix-run/react";
 import { BlockStack, Card, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { ConnectionStatusBadge } from "~/components/ConnectionStatusBadge";
 import { ShowLinkCodeCard } from "~/components/LinkCodeCards";
-import { VendorConnectionCard } from "~/components/VendorConnectionCard";
+import { QuickBooksConnectionCard, SquareConnectionCard } from "~/components/VendorConnectionCard";
 import { getConfig } from "~/config.server";
 import { db } from "~/db.server";
 import { performConnectionAction, summarizeConnections } from "~/integrations/connections/connections-page.server";
@@ -33,16 +33,10 @@ export default function SquareConnections() {
     <Page title="Connections">
       <Layout>
         <Layout.Section>
-          <VendorConnectionCard provider="SQUARE" name="Square" purpose="Connect your Square point of sale to sync in-store sales and stock." connectLabel="Connect Square" connection={square} />
+          <SquareConnectionCard connection={square} />
         </Layout.Section>
         <Layout.Section>
-          <VendorConnectionCard
-            provider="QUICKBOOKS"
-            name="QuickBooks Online"
-            purpose="Connect QuickBooks Online to post sales, refunds and fees to your books."
-            connectLabel="Connect to QuickBooks"
-            connection={quickbooks}
-          />
+          <QuickBooksConnectionCard connection={quickbooks} />
         </Layout.Section>
         <Layout.Section>
           {shopifyLinked ? (
