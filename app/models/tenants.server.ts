@@ -12,7 +12,9 @@ type Db = PrismaClient | Prisma.TransactionClient;
  */
 export async function installShopifyTenant(
   db: PrismaClient,
-  input: { shop: string; shopName: string; scopes: string[] },
+  // shopName unknown (a page's loader got there before afterAuth read it): an existing name is kept, a new
+  // tenant is named after the domain until afterAuth names it.
+  input: { shop: string; shopName?: string; scopes: string[] },
 ): Promise<{ tenantId: string; reinstalled: boolean }> {
   return db.$transaction(async (tx) => {
     // Remix runs a page's loaders in parallel, and on a first visit each may authenticate (and so install) at
@@ -23,10 +25,10 @@ export async function installShopifyTenant(
       select: { tenantId: true, status: true },
     });
     if (existing) {
-      await tx.tenant.update({ where: { id: existing.tenantId }, data: { status: "ACTIVE", name: input.shopName } });
+      await tx.tenant.update({ where: { id: existing.tenantId }, data: { status: "ACTIVE", ...(input.shopName && { name: input.shopName }) } });
       await tx.connection.update({
         where: { provider_externalId: { provider: "SHOPIFY", externalId: input.shop } },
-        data: { status: "ACTIVE", displayName: input.shopName, scopes: input.scopes, lastError: null },
+        data: { status: "ACTIVE", ...(input.shopName && { displayName: input.shopName }), scopes: input.scopes, lastError: null },
       });
       if (existing.status !== "ACTIVE") await resolveConnectionIssues(tx, existing.tenantId, "SHOPIFY");
       if (existing.status === "DISCONNECTED") {
@@ -34,9 +36,10 @@ export async function installShopifyTenant(
       }
       return { tenantId: existing.tenantId, reinstalled: existing.status === "DISCONNECTED" };
     }
-    const tenant = await tx.tenant.create({ data: { name: input.shopName, origin: "SHOPIFY" } });
+    const name = input.shopName ?? input.shop;
+    const tenant = await tx.tenant.create({ data: { name, origin: "SHOPIFY" } });
     await tx.connection.create({
-      data: { tenantId: tenant.id, provider: "SHOPIFY", externalId: input.shop, displayName: input.shopName, scopes: input.scopes },
+      data: { tenantId: tenant.id, provider: "SHOPIFY", externalId: input.shop, displayName: name, scopes: input.scopes },
     });
     await tx.auditLog.create({
       data: { tenantId: tenant.id, actorType: "SYSTEM", action: "tenant.installed", target: input.shop, details: { origin: "SHOPIFY" } },

@@ -23,7 +23,7 @@ export async function requireShopifyTenant(request: Request) {
   }
   const { tenantId } = await installShopifyTenant(db(), {
     shop,
-    shopName: connection?.displayName ?? shop,
+    shopName: connection?.displayName ?? undefined,
     scopes: (context.session.scope ?? "").split(",").filter(Boolean),
   });
   return { ...context, shop, tenantId };
