@@ -31,12 +31,9 @@ export type BudgetDecision = { granted: true; remaining: number } | { granted: f
 export async function takeBudget(db: Db, input: { provider: Provider; account: string; cost: number; shape: BucketShape }): Promise<BudgetDecision> {
   const { provider, account, cost, shape } = input;
   if (cost > shape.capacity) throw new RangeError(`A cost of ${cost} can never fit a bucket of ${shape.capacity}`);
-  await db.$executeRaw`
-    INSERT INTO "VendorBudget" (provider, account, tokens, capacity, "refillPerSecond", "updatedAt")
-    VALUES (${provider}::"Provider", ${account}, ${shape.capacity}, ${shape.capacity}, ${shape.refillPerSecond}, clock_timestamp())
-    ON CONFLICT (provider, account) DO NOTHING`;
   // FOR UPDATE in the CTE makes a concurrent taker wait and then see this one's result.
-  const rows = await db.$queryRaw<{ available: number; refill: number }[]>`
+  const take = () =>
+    db.$queryRaw<{ available: number; refill: number }[]>`
     WITH refilled AS (
       SELECT LEAST(capacity, tokens + EXTRACT(EPOCH FROM clock_timestamp() - "updatedAt")::float8 * "refillPerSecond") AS available,
              "refillPerSecond" AS refill
@@ -48,6 +45,15 @@ export async function takeBudget(db: Db, input: { provider: Provider; account: s
     FROM refilled r
     WHERE b.provider = ${provider}::"Provider" AND b.account = ${account}
     RETURNING r.available AS available, r.refill AS refill`;
+  let rows = await take();
+  if (rows.length === 0) {
+    // The account's first call: create its full bucket (once, whoever wins the race), then take from it.
+    await db.$executeRaw`
+      INSERT INTO "VendorBudget" (provider, account, tokens, capacity, "refillPerSecond", "updatedAt")
+      VALUES (${provider}::"Provider", ${account}, ${shape.capacity}, ${shape.capacity}, ${shape.refillPerSecond}, clock_timestamp())
+      ON CONFLICT (provider, account) DO NOTHING`;
+    rows = await take();
+  }
   const row = rows[0];
   if (!row) throw new Error(`The ${provider} budget of ${account} could not be read`);
   if (row.available >= cost) return { granted: true, remaining: row.available - cost };
