@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SANDBOX_SQUARE_APPLICATION_ID, SANDBOX_SQUARE_APPLICATION_SECRET, SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY, startSquareSandbox, type SquareSandbox } from "../../sandbox/square/index";
-import { randomPort } from "../../tests/support/dev-server";
+import { freePorts } from "../../tests/support/ports";
 import { getDatabase, openDatabase, type Database } from "~/db.server";
 import { RateLimitedError } from "~/jobs/errors";
 import { takeBudget, recordShopifyThrottleStatus } from "./budgets.server";
@@ -21,7 +21,7 @@ beforeAll(async () => {
     for (let n = 0; n < 3; n += 1) otherProcesses.push(openDatabase({ kind: "postgres", url: process.env.DATABASE_URL, poolSize: 5 }));
   }
   square = await startSquareSandbox({
-    port: randomPort(),
+    port: await freePorts(),
     appUrl: "http://localhost:3000",
     applicationId: SANDBOX_SQUARE_APPLICATION_ID,
     applicationSecret: SANDBOX_SQUARE_APPLICATION_SECRET,

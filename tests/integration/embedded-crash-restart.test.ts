@@ -4,15 +4,16 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { openDatabase } from "~/db.server";
-import { randomPort, startServerProcess } from "../support/dev-server";
+import { startServerProcess } from "../support/dev-server";
+import { freePorts } from "../support/ports";
 
 // `kill -9` of the dev process on the embedded database: the data under the data dir survives, the restart
 // takes over the stale lock, and no migration is applied twice. Only meaningful on PGlite.
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "tillbridge-crash-"));
-const port = randomPort();
+const port = await freePorts();
 // The dev server's sandboxes on ports of this file's own, not the defaults another test's server may hold.
-const sandboxPort = randomPort();
+const sandboxPort = await freePorts(4);
 const children: ChildProcess[] = [];
 
 async function startDevServer() {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomPort, startServerProcess, type RunningServer } from "../support/dev-server";
+import { startServerProcess, type RunningServer } from "../support/dev-server";
+import { freePorts } from "../support/ports";
 
 // The real process entry, on this test file's own database (PGlite or PostgreSQL).
 
@@ -7,13 +8,13 @@ let server: RunningServer;
 
 beforeAll(async () => {
   server = await startServerProcess({
-    port: randomPort(),
+    port: await freePorts(),
     env: {
       TILLBRIDGE_DATA_DIR: process.env.TILLBRIDGE_DATA_DIR,
       DATABASE_URL: process.env.DATABASE_URL ?? "",
       ENCRYPTION_KEYS: process.env.ENCRYPTION_KEYS ?? "",
       // Sandboxes on ports of this file's own, not the defaults another test's server may hold.
-      SANDBOX_PORT: String(randomPort()),
+      SANDBOX_PORT: String(await freePorts(4)),
     },
   });
 }, 180_000);

@@ -46,7 +46,3 @@ export async function startServerProcess(options: { env: Environment; port: numb
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
-
-export function randomPort(): number {
-  return 20_000 + Math.floor(Math.random() * 20_000);
-}

@@ -1,7 +1,7 @@
 import { SANDBOX_QUICKBOOKS_CLIENT_ID, SANDBOX_QUICKBOOKS_CLIENT_SECRET, SANDBOX_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN, startIntuitSandbox, type IntuitSandbox } from "../../sandbox/intuit/index";
 import { SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET, startShopifySandbox, type ShopifySandbox } from "../../sandbox/shopify/index";
 import { SANDBOX_SQUARE_APPLICATION_ID, SANDBOX_SQUARE_APPLICATION_SECRET, SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY, startSquareSandbox, type SquareSandbox } from "../../sandbox/square/index";
-import { randomPort } from "./dev-server";
+import { freePorts } from "./ports";
 
 /**
  * The vendor sandboxes a test file needs, on ports of its own (Shopify at the base port, Square at +2, Intuit at
@@ -12,7 +12,7 @@ export async function startVendorSandboxes<const Wanted extends readonly ("shopi
   appUrl: string,
   wanted: Wanted,
 ): Promise<{ shopify: ShopifySandbox; square: SquareSandbox; intuit: IntuitSandbox; close(): Promise<void> }> {
-  const base = randomPort();
+  const base = await freePorts(4);
   const started: { shopify?: ShopifySandbox; square?: SquareSandbox; intuit?: IntuitSandbox } = {};
   if (wanted.includes("shopify")) started.shopify = await startShopifySandbox({ port: base, appUrl, apiKey: SANDBOX_SHOPIFY_API_KEY, apiSecret: SANDBOX_SHOPIFY_API_SECRET });
   if (wanted.includes("square")) {

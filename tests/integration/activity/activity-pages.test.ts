@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEMO_SHOP, SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET, startShopifySandbox, type ShopifySandbox } from "../../../sandbox/shopify/index";
 import { SANDBOX_SQUARE_APPLICATION_ID, SANDBOX_SQUARE_APPLICATION_SECRET, SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY, startSquareSandbox, type SquareSandbox } from "../../../sandbox/square/index";
 import { answerConsentPage } from "../../support/consent-forms";
-import { randomPort } from "../../support/dev-server";
+import { freePorts } from "../../support/ports";
 
 // The Activity pages of both merchant areas, called as Remix calls them: real Requests with App Bridge's session
 // token (embedded, against the Shopify sandbox) or the Square area's session cookie (signed in with Square, against
@@ -38,7 +38,7 @@ interface Merchant {
 let merchants: { storeA: Merchant; storeB: Merchant; sellerA: Merchant; sellerB: Merchant };
 
 beforeAll(async () => {
-  const base = randomPort();
+  const base = await freePorts(4);
   shopify = await startShopifySandbox({ port: base, appUrl: APP_URL, apiKey: SANDBOX_SHOPIFY_API_KEY, apiSecret: SANDBOX_SHOPIFY_API_SECRET });
   square = await startSquareSandbox({
     port: base + 2,

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeDatabase, db } from "~/db.server";
 import { installShopifyTenant } from "~/models/tenants.server";
 import { DEMO_REALM_ID, SECOND_DEMO_REALM_ID, type WebhookDelivery } from "../../../sandbox/intuit/index";
-import { randomPort, startServerProcess, type RunningServer } from "../../support/dev-server";
+import { startServerProcess, type RunningServer } from "../../support/dev-server";
+import { freePorts } from "../../support/ports";
 
 // The whole path over HTTP: the dev server (server/main.ts, as `npm run dev` runs it, with its own Intuit sandbox)
 // on this test file's database, and the sandbox delivering signed CloudEvents to it as Intuit would. What the app
@@ -17,9 +18,9 @@ beforeAll(async () => {
   await db().connection.create({ data: { tenantId, provider: "QUICKBOOKS", externalId: DEMO_REALM_ID } });
   await closeDatabase();
 
-  const sandboxPort = randomPort();
+  const sandboxPort = await freePorts(4);
   server = await startServerProcess({
-    port: randomPort(),
+    port: await freePorts(),
     env: {
       TILLBRIDGE_DATA_DIR: process.env.TILLBRIDGE_DATA_DIR,
       DATABASE_URL: process.env.DATABASE_URL ?? "",
