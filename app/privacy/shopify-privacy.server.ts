@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { PrismaClient } from "~/db.server";
 import { findTenantIdByShop } from "~/models/tenants.server";
-import { recordShopifyWebhook, type ShopifyWebhook } from "~/webhooks/inbox.server";
+import { recordShopifyWebhook, shopifyInboxKey, type ShopifyWebhook } from "~/webhooks/inbox.server";
 import { eraseCustomerData, findCustomerData, type CustomerIdentity } from "./customer-data.server";
 
 /**
@@ -74,7 +74,7 @@ export async function handleCustomersRedact(db: PrismaClient, webhook: ShopifyWe
 export async function handleShopRedact(db: PrismaClient, webhook: ShopifyWebhook) {
   return db.$transaction(async (tx) => {
     const duplicate = await tx.webhookEvent.findUnique({
-      where: { provider_externalEventId: { provider: "SHOPIFY", externalEventId: webhook.webhookId } },
+      where: { provider_externalEventId: { provider: "SHOPIFY", externalEventId: shopifyInboxKey(webhook) } },
       select: { id: true },
     });
     if (duplicate) return "duplicate";

@@ -8,9 +8,9 @@ const scopesUpdatePayload = z.object({ current: z.array(z.string()) });
 
 // Declared in shopify.app.toml.
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, topic, webhookId, payload } = await authenticateShopifyWebhook(request);
-  const parsed = scopesUpdatePayload.safeParse(payload);
+  const webhook = await authenticateShopifyWebhook(request);
+  const parsed = scopesUpdatePayload.safeParse(webhook.payload);
   if (!parsed.success) return Response.json({ error: "payload.current must be a list of scopes" }, { status: 400 });
-  await handleScopesUpdate(db(), { shop, topic, webhookId, payload }, parsed.data.current);
+  await handleScopesUpdate(db(), webhook, parsed.data.current);
   return new Response(null, { status: 200 });
 };

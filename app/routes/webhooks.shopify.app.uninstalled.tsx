@@ -7,10 +7,10 @@ import { authenticateShopifyWebhook } from "~/integrations/shopify/webhook-authe
 
 // Declared in shopify.app.toml. Shopify may deliver this more than once, and after the sessions are gone.
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, topic, webhookId } = await authenticateShopifyWebhook(request);
+  const webhook = await authenticateShopifyWebhook(request);
   // The merchant's Square and QuickBooks authorizations are revoked by a job, enqueued in the same transaction:
   // no vendor call inside a webhook request, and no uninstall without it.
-  await handleAppUninstalled(db(), { shop, topic, webhookId, payload: null }, (tx, tenantId) =>
+  await handleAppUninstalled(db(), { ...webhook, payload: null }, (tx, tenantId) =>
     jobQueue().send(disconnectTenantConnectionsJob, { tenantId, reason: "Tillbridge was uninstalled from Shopify" }, { tx }),
   );
   return new Response(null, { status: 200 });

@@ -5,9 +5,9 @@ import { authenticateShopifyWebhook } from "~/integrations/shopify/webhook-authe
 
 // Mandatory compliance webhook (compliance_topics in shopify.app.toml).
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, topic, webhookId, payload } = await authenticateShopifyWebhook(request);
-  const parsed = customersDataRequestPayload.safeParse(payload);
+  const webhook = await authenticateShopifyWebhook(request);
+  const parsed = customersDataRequestPayload.safeParse(webhook.payload);
   if (!parsed.success) return Response.json({ error: "not a customers/data_request payload" }, { status: 400 });
-  await handleCustomersDataRequest(db(), { shop, topic, webhookId, payload }, parsed.data);
+  await handleCustomersDataRequest(db(), webhook, parsed.data);
   return new Response(null, { status: 200 });
 };

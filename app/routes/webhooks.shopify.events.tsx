@@ -11,11 +11,11 @@ import { recordShopifyWebhook } from "~/webhooks/inbox.server";
  * inbox with their processing job, acknowledged (app/webhooks/processing.server.ts).
  */
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, topic, webhookId, payload } = await authenticateShopifyWebhook(request);
+  const webhook = await authenticateShopifyWebhook(request);
   await db().$transaction(async (tx) => {
-    const tenantId = await findTenantIdByShop(tx, shop);
-    await recordShopifyWebhook(tx, runningJobQueue(), { shop, topic, webhookId, payload }, tenantId, {
-      payload: (payload ?? Prisma.JsonNull) as Prisma.InputJsonValue,
+    const tenantId = await findTenantIdByShop(tx, webhook.shop);
+    await recordShopifyWebhook(tx, runningJobQueue(), webhook, tenantId, {
+      payload: (webhook.payload ?? Prisma.JsonNull) as Prisma.InputJsonValue,
       status: "RECEIVED",
     });
   });

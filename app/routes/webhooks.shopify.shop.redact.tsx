@@ -5,8 +5,8 @@ import { authenticateShopifyWebhook } from "~/integrations/shopify/webhook-authe
 
 // Mandatory compliance webhook (compliance_topics in shopify.app.toml).
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { shop, topic, webhookId, payload } = await authenticateShopifyWebhook(request);
-  if (!shopRedactPayload.safeParse(payload).success) return Response.json({ error: "not a shop/redact payload" }, { status: 400 });
-  await handleShopRedact(db(), { shop, topic, webhookId, payload });
+  const webhook = await authenticateShopifyWebhook(request);
+  if (!shopRedactPayload.safeParse(webhook.payload).success) return Response.json({ error: "not a shop/redact payload" }, { status: 400 });
+  await handleShopRedact(db(), webhook);
   return new Response(null, { status: 200 });
 };

@@ -61,11 +61,23 @@ export async function recordWebhookEvents(tx: Prisma.TransactionClient, queue: I
 export interface ShopifyWebhook {
   shop: string;
   topic: string;
+  /** X-Shopify-Webhook-Id: one delivery. Shopify's retries repeat it; a redelivery of the same event gets a new one. */
   webhookId: string;
+  /** X-Shopify-Event-Id: the same for every delivery of one event (absent from older deliveries). */
+  eventId?: string;
   payload: unknown;
 }
 
-/** Records a Shopify delivery in the inbox (keyed by its webhook id); false for a redelivery. */
+/**
+ * The inbox key of a Shopify delivery: its event and topic when Shopify says which event it is, so a redelivery
+ * with a new webhook id is still recognised (one event can notify several topics, hence the topic), otherwise
+ * the webhook id.
+ */
+export function shopifyInboxKey(webhook: Pick<ShopifyWebhook, "topic" | "webhookId" | "eventId">): string {
+  return webhook.eventId ? `event:${webhook.eventId}:${webhook.topic}` : webhook.webhookId;
+}
+
+/** Records a Shopify delivery in the inbox (keyed by shopifyInboxKey); false for a redelivery. */
 export function recordShopifyWebhook(
   tx: Prisma.TransactionClient,
   queue: InboxQueue,
@@ -75,7 +87,7 @@ export function recordShopifyWebhook(
 ): Promise<boolean> {
   return recordWebhookEvent(tx, queue, {
     provider: "SHOPIFY",
-    externalEventId: webhook.webhookId,
+    externalEventId: shopifyInboxKey(webhook),
     topic: webhook.topic,
     accountRef: webhook.shop,
     tenantId,

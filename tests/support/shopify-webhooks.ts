@@ -8,10 +8,13 @@ export function shopifyWebhookRequest(options: {
   payload: unknown;
   secret: string;
   webhookId?: string;
+  eventId?: string;
   hmac?: string;
   omitHeaders?: string[];
 }): Request {
   const body = JSON.stringify(options.payload);
+  // A retry repeats both ids: a caller that repeats a webhook id gets the same event id with it.
+  const eventId = options.eventId ?? (options.webhookId ? `event-of-${options.webhookId}` : randomUUID());
   const headers: Record<string, string> = {
     "Content-Type": "application/json",
     "X-Shopify-Topic": options.topic,
@@ -19,7 +22,7 @@ export function shopifyWebhookRequest(options: {
     "X-Shopify-Shop-Domain": options.shop,
     "X-Shopify-API-Version": "2026-10",
     "X-Shopify-Webhook-Id": options.webhookId ?? randomUUID(),
-    "X-Shopify-Event-Id": randomUUID(),
+    "X-Shopify-Event-Id": eventId,
     "X-Shopify-Triggered-At": new Date().toISOString(),
   };
   for (const name of options.omitHeaders ?? []) delete headers[name];

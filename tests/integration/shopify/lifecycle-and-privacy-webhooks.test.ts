@@ -143,6 +143,24 @@ describe("app/scopes_update", () => {
   });
 });
 
+describe("sync topics (/webhooks/shopify/events)", () => {
+  it("stores an event once: Shopify's retry (same webhook id) and a redelivery (new webhook id, same event id) change nothing", async () => {
+    const eventId = "shopify-event-4711";
+    const levels = { inventory_item_id: 271_878_346_596_884, location_id: 24_826_418, available: 6 };
+    const first = await deliver(eventsAction, { path: "/webhooks/shopify/events", topic: "inventory_levels/update", payload: levels, eventId, webhookId: "delivery-1" });
+    const retry = await deliver(eventsAction, { path: "/webhooks/shopify/events", topic: "inventory_levels/update", payload: levels, eventId, webhookId: "delivery-1" });
+    const redelivery = await deliver(eventsAction, { path: "/webhooks/shopify/events", topic: "inventory_levels/update", payload: levels, eventId, webhookId: "delivery-2" });
+    // One event can notify several topics: each is its own entry.
+    const otherTopic = await deliver(eventsAction, { path: "/webhooks/shopify/events", topic: "products/update", payload: { id: 632_910_392 }, eventId, webhookId: "delivery-3" });
+    expect([first.status, retry.status, redelivery.status, otherTopic.status]).toEqual([200, 200, 200, 200]);
+    const stored = await db().webhookEvent.findMany({ where: { accountRef: shop }, orderBy: { receivedAt: "asc" }, select: { topic: true, tenantId: true, status: true } });
+    expect(stored).toEqual([
+      { topic: "INVENTORY_LEVELS_UPDATE", tenantId, status: expect.any(String) },
+      { topic: "PRODUCTS_UPDATE", tenantId, status: expect.any(String) },
+    ]);
+  });
+});
+
 describe("privacy webhooks", () => {
   const customer = { id: 7_001_234, email: "Ada.Lovelace@example.com", phone: "+15555550123" };
 
