@@ -41,6 +41,8 @@ const environmentSchema = z
     DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(10),
     SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(25),
     LINK_CODE_LIFETIME_SECONDS: z.coerce.number().int().min(5).max(3600).default(600),
+    JOB_HEARTBEAT_SECONDS: z.coerce.number().int().min(10).max(3600).default(30),
+    JOB_SUPERVISE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
     METRICS_TOKEN: z.preprocess(emptyAsUndefined, z.string().min(16, "must be at least 16 characters").optional()),
     SHOPIFY_API_KEY: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
     SHOPIFY_API_SECRET: z.preprocess(emptyAsUndefined, z.string().min(8, "must be the app's client secret").optional()),
@@ -84,12 +86,21 @@ export interface AppConfig {
   linkCodeLifetimeMs: number;
   /** Bearer token that opens /metrics; without one, /metrics is off. */
   metricsToken: string | null;
+  jobs: JobTimingConfig;
   shopify: ShopifyConfig;
   square: SquareConfig;
   quickbooks: QuickBooksConfig;
   /** Which vendors run against the local sandbox instead of the real service (those without credentials). */
   sandboxed: { shopify: boolean; square: boolean; quickbooks: boolean };
   sandbox: SandboxConfig;
+}
+
+/** How soon a job whose worker died is noticed and retried (see startJobQueue). */
+export interface JobTimingConfig {
+  /** A running job's worker confirms it is alive this often (halved); a job silent for longer is failed and retried. */
+  heartbeatSeconds: number;
+  /** How often a process looks for such jobs (and expired ones). */
+  superviseIntervalSeconds: number;
 }
 
 export interface ShopifyConfig {
@@ -169,6 +180,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     shutdownTimeoutMs: parsed.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     linkCodeLifetimeMs: parsed.LINK_CODE_LIFETIME_SECONDS * 1000,
     metricsToken: parsed.METRICS_TOKEN ?? null,
+    jobs: { heartbeatSeconds: parsed.JOB_HEARTBEAT_SECONDS, superviseIntervalSeconds: parsed.JOB_SUPERVISE_INTERVAL_SECONDS },
     shopify: {
       apiKey: parsed.SHOPIFY_API_KEY ?? SANDBOX_SHOPIFY_API_KEY,
       apiSecret: parsed.SHOPIFY_API_SECRET ?? SANDBOX_SHOPIFY_API_SECRET,

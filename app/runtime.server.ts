@@ -46,7 +46,7 @@ export async function startRuntime(roles: ProcessRole[]): Promise<RuntimeState> 
       for (const name of applied) logger.info({ migration: name }, "applied migration");
     }
     const runWorkers = roles.includes("worker") || config.runWorkersInWeb;
-    const queue = await startJobQueue(database, { definitions: jobDefinitions, runWorkers });
+    const queue = await startJobQueue(database, { definitions: jobDefinitions, runWorkers, timing: config.jobs });
     const sandboxes = roles.includes("web") ? await startSandboxes(config) : [];
     const state: RuntimeState = { config, database, queue, sandboxes, roles, draining: false };
     holder.__tillbridgeRuntime = state;

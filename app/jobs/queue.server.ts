@@ -1,6 +1,7 @@
 import { PgBoss, fromPglite, fromPrisma, type JobResult, type JobWithMetadata } from "pg-boss";
 import type { z } from "zod";
 import { db, type Database, type Prisma } from "~/db.server";
+import type { JobTimingConfig } from "~/config.server";
 import { markConnectionNeedsReauth, providerLabel } from "~/models/connections.server";
 import { reportSyncIssue } from "~/models/sync-issues.server";
 import { logger, withLogContext } from "~/observability/logger.server";
@@ -41,16 +42,20 @@ export interface JobQueue {
 
 export async function startJobQueue(
   database: Database,
-  options: { definitions: readonly JobDefinition[]; runWorkers: boolean },
+  options: { definitions: readonly JobDefinition[]; runWorkers: boolean; timing?: JobTimingConfig },
 ): Promise<JobQueue> {
+  const timing = options.timing ?? { heartbeatSeconds: 30, superviseIntervalSeconds: 30 };
+  // A worker that dies mid-job (killed, out of memory, machine lost) stops its heartbeat: the supervisor fails
+  // the job and pg-boss retries it within about heartbeat + supervise interval, not after expireInSeconds.
+  const supervision = { superviseIntervalSeconds: timing.superviseIntervalSeconds, monitorIntervalSeconds: timing.superviseIntervalSeconds };
   const boss =
     database.pglite !== null
-      ? new PgBoss({ db: fromPglite(database.pglite), backend: "pglite", schema: "pgboss" })
-      : new PgBoss({ connectionString: database.migrationTarget.kind === "postgres" ? database.migrationTarget.url : "", useListenNotify: true, schema: "pgboss" });
+      ? new PgBoss({ db: fromPglite(database.pglite), backend: "pglite", schema: "pgboss", ...supervision })
+      : new PgBoss({ connectionString: database.migrationTarget.kind === "postgres" ? database.migrationTarget.url : "", useListenNotify: true, schema: "pgboss", ...supervision });
   boss.on("error", (error) => logger.error({ err: error }, "job queue error"));
 
   await boss.start();
-  for (const definition of options.definitions) await ensureQueues(boss, definition, database.kind === "postgres");
+  for (const definition of options.definitions) await ensureQueues(boss, definition, { notify: database.kind === "postgres", heartbeatSeconds: timing.heartbeatSeconds });
 
   let running = true;
   const queue: JobQueue = {
@@ -112,7 +117,7 @@ function validate<S extends z.ZodType>(job: JobDefinition<S>, payload: unknown):
   return parsed.data as object;
 }
 
-async function ensureQueues(boss: PgBoss, definition: JobDefinition, notify: boolean): Promise<void> {
+async function ensureQueues(boss: PgBoss, definition: JobDefinition, { notify, heartbeatSeconds }: { notify: boolean; heartbeatSeconds: number }): Promise<void> {
   const deadQueue = deadLetterQueueName(definition.name);
   const policy = definition.policy;
   const queueOptions = {
@@ -121,6 +126,7 @@ async function ensureQueues(boss: PgBoss, definition: JobDefinition, notify: boo
     retryBackoff: true,
     retryDelayMax: policy.retryDelayMaxSeconds,
     expireInSeconds: policy.expireInSeconds,
+    heartbeatSeconds,
     deadLetter: deadQueue,
   };
   // Dead letters are kept for replay, so they must not expire: a long retention and no retries of their own.
