@@ -15,6 +15,15 @@ const config = getConfig();
 
 export const sessionStorage = new PrismaSessionStorage(db, () => getKeyRing(config));
 
+/** The Shopify libraries log through our logger, so their messages get the same redaction and request context. */
+export const shopifyLibraryLogger = {
+  level: LogSeverity.Warning,
+  log: (severity: LogSeverity, message: string) => {
+    const level = severity === LogSeverity.Error ? "error" : severity === LogSeverity.Warning ? "warn" : "debug";
+    logger[level]({ component: "shopify" }, message);
+  },
+};
+
 const shopify = shopifyApp({
   apiKey: config.shopify.apiKey,
   apiSecretKey: config.shopify.apiSecret,
@@ -26,14 +35,7 @@ const shopify = shopifyApp({
   sessionStorage,
   distribution: AppDistribution.AppStore,
   future: { unstable_newEmbeddedAuthStrategy: true, expiringOfflineAccessTokens: true },
-  logger: {
-    level: LogSeverity.Warning,
-    // Through our logger, so the library's messages get the same redaction and request context.
-    log: (severity, message) => {
-      const level = severity === LogSeverity.Error ? "error" : severity === LogSeverity.Warning ? "warn" : "debug";
-      logger[level]({ component: "shopify" }, message);
-    },
-  },
+  logger: shopifyLibraryLogger,
   hooks: {
     afterAuth: async ({ session, admin }) => {
       const response = await admin.graphql(`#graphql

@@ -11,8 +11,10 @@ export function shopifyWebhookRequest(options: {
   eventId?: string;
   hmac?: string;
   omitHeaders?: string[];
+  /** Sent instead of the payload's JSON (signed all the same). */
+  rawBody?: string;
 }): Request {
-  const body = JSON.stringify(options.payload);
+  const body = options.rawBody ?? JSON.stringify(options.payload);
   // A retry repeats both ids: a caller that repeats a webhook id gets the same event id with it.
   const eventId = options.eventId ?? (options.webhookId ? `event-of-${options.webhookId}` : randomUUID());
   const headers: Record<string, string> = {

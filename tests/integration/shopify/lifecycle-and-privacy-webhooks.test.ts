@@ -76,6 +76,15 @@ describe("signature and header checks", () => {
     expect(await databaseCounts()).toEqual(before);
   });
 
+  it("answers 413 to a body over 1 MB and 400 to a signed body that is not JSON, and writes nothing", async () => {
+    const before = await databaseCounts();
+    const oversized = await deliver(eventsAction, { path: "/webhooks/shopify/events", topic: "orders/paid", payload: { note: "x".repeat(1024 * 1024) } });
+    expect(oversized.status).toBe(413);
+    const notJson = await deliver(eventsAction, { path: "/webhooks/shopify/events", topic: "orders/paid", payload: null, rawBody: "{not json" });
+    expect(notJson.status).toBe(400);
+    expect(await databaseCounts()).toEqual(before);
+  });
+
   it("answers 400 to a signed payload of the wrong shape, and writes nothing", async () => {
     const before = await databaseCounts();
     const response = await deliver(customersRedactAction, { path: "/webhooks/shopify/customers/redact", topic: "customers/redact", payload: { unexpected: true } });
