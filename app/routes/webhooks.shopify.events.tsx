@@ -1,10 +1,8 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
-import { db } from "~/db.server";
 import { Prisma } from "~/generated/prisma/client";
-import { findTenantIdByShop } from "~/models/tenants.server";
-import { runningJobQueue } from "~/runtime.server";
 import { authenticateShopifyWebhook } from "~/integrations/shopify/webhook-authentication.server";
-import { recordShopifyWebhook } from "~/webhooks/inbox.server";
+import { shopifyInboxKey } from "~/webhooks/inbox.server";
+import { recordIncomingWebhookEvent } from "~/webhooks/inbox-writer.server";
 
 /**
  * Order, refund, product and inventory topics (declared in shopify.app.toml) land here: verified, stored in the
@@ -12,12 +10,12 @@ import { recordShopifyWebhook } from "~/webhooks/inbox.server";
  */
 export const action = async ({ request }: ActionFunctionArgs) => {
   const webhook = await authenticateShopifyWebhook(request);
-  await db().$transaction(async (tx) => {
-    const tenantId = await findTenantIdByShop(tx, webhook.shop);
-    await recordShopifyWebhook(tx, runningJobQueue(), webhook, tenantId, {
-      payload: (webhook.payload ?? Prisma.JsonNull) as Prisma.InputJsonValue,
-      status: "RECEIVED",
-    });
+  await recordIncomingWebhookEvent({
+    provider: "SHOPIFY",
+    externalEventId: shopifyInboxKey(webhook),
+    topic: webhook.topic,
+    accountRef: webhook.shop,
+    payload: (webhook.payload ?? Prisma.JsonNull) as Prisma.InputJsonValue,
   });
   return new Response(null, { status: 200 });
 };

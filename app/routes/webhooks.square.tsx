@@ -1,9 +1,10 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { getConfig } from "~/config.server";
 import { db } from "~/db.server";
-import { isValidSquareSignature, parseSquareEvent, receiveSquareEvent, SQUARE_WEBHOOK_MAX_BYTES } from "~/integrations/square/webhooks.server";
+import { isSquareRevocation, isValidSquareSignature, parseSquareEvent, receiveSquareRevocation, SQUARE_WEBHOOK_MAX_BYTES, squareInboxEvent } from "~/integrations/square/webhooks.server";
 import { countWebhook } from "~/observability/metrics.server";
 import { runningJobQueue } from "~/runtime.server";
+import { recordIncomingWebhookEvent } from "~/webhooks/inbox-writer.server";
 import { readRawBody } from "~/webhooks/raw-body.server";
 
 const methodNotAllowed = () => new Response(null, { status: 405, headers: { Allow: "POST" } });
@@ -33,7 +34,9 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     countWebhook("SQUARE", "rejected", "malformed");
     return new Response("Not a Square event", { status: 400 });
   }
-  await receiveSquareEvent(db(), runningJobQueue(), event, JSON.parse(rawBody));
+  const payload: unknown = JSON.parse(rawBody);
+  if (isSquareRevocation(event)) await receiveSquareRevocation(db(), runningJobQueue(), event, payload);
+  else await recordIncomingWebhookEvent(squareInboxEvent(event, payload));
   return new Response(null, { status: 200 });
 };
 

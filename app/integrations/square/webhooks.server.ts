@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { PrismaClient } from "~/db.server";
 import { Prisma } from "~/generated/prisma/client";
 import { recordWebhookEvent, type InboxQueue } from "~/webhooks/inbox.server";
+import type { IncomingWebhookEvent } from "~/webhooks/inbox-writer.server";
 
 /**
  * Square webhooks: `x-square-hmacsha256-signature` is base64(HMAC-SHA256(signature key, notification URL + raw
@@ -38,14 +39,25 @@ export function parseSquareEvent(rawBody: string): SquareEvent | null {
   }
 }
 
-/** Stores the event (a redelivery changes nothing) and applies what must not wait: a revoked authorization. */
-export async function receiveSquareEvent(db: PrismaClient, queue: InboxQueue, event: SquareEvent, rawPayload: unknown): Promise<"stored" | "duplicate"> {
+/** What the inbox keeps of a Square event: keyed by event id, routed by merchant id. */
+export function squareInboxEvent(event: SquareEvent, rawPayload: unknown): IncomingWebhookEvent {
+  return { provider: "SQUARE", externalEventId: event.event_id, topic: event.type, accountRef: event.merchant_id, payload: rawPayload as Prisma.InputJsonValue };
+}
+
+export function isSquareRevocation(event: SquareEvent): boolean {
+  return event.type === "oauth.authorization.revoked";
+}
+
+/**
+ * `oauth.authorization.revoked`: stored, and the connection disconnected and its syncs stopped in the same
+ * transaction, so nothing syncs in between.
+ */
+export async function receiveSquareRevocation(db: PrismaClient, queue: InboxQueue, event: SquareEvent, rawPayload: unknown): Promise<"stored" | "duplicate"> {
   return db.$transaction(async (tx) => {
     const connection = await tx.connection.findUnique({
       where: { provider_externalId: { provider: "SQUARE", externalId: event.merchant_id } },
       select: { id: true, tenantId: true },
     });
-    const revoked = event.type === "oauth.authorization.revoked";
     const fresh = await recordWebhookEvent(tx, queue, {
       provider: "SQUARE",
       externalEventId: event.event_id,
@@ -53,10 +65,10 @@ export async function receiveSquareEvent(db: PrismaClient, queue: InboxQueue, ev
       accountRef: event.merchant_id,
       tenantId: connection?.tenantId ?? null,
       payload: rawPayload as Prisma.InputJsonValue,
-      status: revoked ? "PROCESSED" : "RECEIVED",
+      status: "PROCESSED",
     });
     if (!fresh) return "duplicate";
-    if (revoked && connection) {
+    if (connection) {
       await tx.connection.update({
         where: { id: connection.id },
         data: { status: "DISCONNECTED", credentialsEncrypted: null, accessTokenExpiresAt: null, refreshTokenExpiresAt: null, lastError: "Square access was revoked." },
