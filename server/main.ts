@@ -7,6 +7,7 @@
  * The application's server-side modules (configuration, database, runtime, logger) are reached through the
  * Remix server build's entry module, so this file and the routes share one instance of each.
  */
+import cluster from "node:cluster";
 import { randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import path from "node:path";
@@ -16,6 +17,7 @@ import type { ServerBuild } from "@remix-run/node";
 import express from "express";
 import type * as EntryModule from "../app/entry.server";
 import { allowSandboxAdminToFrame } from "./sandbox-framing";
+import { superviseWebProcesses, webConcurrency } from "./web-processes";
 
 type Entry = typeof EntryModule;
 type Role = "dev" | "web" | "worker";
@@ -127,9 +129,15 @@ if (role !== "dev" && role !== "web" && role !== "worker") {
   process.exit(2);
 }
 
-main(role).catch((error: unknown) => {
+function run(processRole: Role): Promise<void> {
+  if (processRole !== "web" || !cluster.isPrimary) return main(processRole);
+  const count = webConcurrency(process.env);
+  return count > 1 ? superviseWebProcesses(count) : main(processRole);
+}
+
+run(role).catch((error: unknown) => {
   // Configuration and lock problems are the operator's to fix: one line, no stack trace.
-  if (error instanceof Error && (error.name === "ConfigError" || error.name === "DatabaseLockedError")) {
+  if (error instanceof Error && (error.name === "ConfigError" || error.name === "DatabaseLockedError" || error.message.startsWith("Invalid configuration:"))) {
     console.error(error.message);
   } else {
     console.error("Tillbridge failed to start:", error);
