@@ -6,7 +6,7 @@ import cluster, { type Worker } from "node:cluster";
  * then the rest, replaces one that dies, and passes SIGTERM/SIGINT on for a graceful shutdown of all. Only on
  * PostgreSQL: the embedded database admits one process.
  */
-export function webConcurrency(environment: NodeJS.ProcessEnv): number {
+export function webConcurrency(environment: Record<string, string | undefined>): number {
   const raw = environment.WEB_CONCURRENCY?.trim();
   if (!raw) return 1;
   const count = Number(raw);
