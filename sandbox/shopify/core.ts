@@ -1,12 +1,13 @@
 import { Faults, type FaultSettings, type FaultSettingsInput } from "../common/faults";
 import type { AppConfig } from "./app-config";
 import { LeakyBucket } from "./cost";
+import { InventoryService, type ItemReference, type SaleRequest, type SaleResult } from "./inventory";
 import { seedStore, type SeedKind } from "./seed";
 import { signSessionToken } from "./session-token";
 import { StatsCounter } from "./stats";
-import { ShopifyStore, type ShopRecord } from "./store";
+import { ShopifyStore, type InventoryLevelRecord, type ShopRecord } from "./store";
 import { TokenRegistry } from "./tokens";
-import { defaultPayload, type PayloadOptions } from "./webhook-payloads";
+import { defaultPayload, inventoryLevelPayload, type PayloadOptions } from "./webhook-payloads";
 import { WebhookDispatcher, type WebhookDelivery } from "./webhooks";
 
 /** The staff member every sandbox shop has: its owner, who opens the app in the admin. */
@@ -42,6 +43,7 @@ export class SandboxCore {
   readonly tokens: TokenRegistry;
   readonly bucket: LeakyBucket;
   readonly webhooks: WebhookDispatcher;
+  readonly inventory: InventoryService;
   readonly appOrigin: string;
 
   constructor(
@@ -57,6 +59,17 @@ export class SandboxCore {
     });
     this.bucket = new LeakyBucket({ bucketSize: settings.bucketSize, restoreRatePerSecond: settings.restoreRatePerSecond });
     this.webhooks = new WebhookDispatcher({ appUrl: settings.appUrl, apiSecret: settings.apiSecret, config: appConfig, stats: this.stats, faults: this.faults });
+    this.inventory = new InventoryService(this.store, (shop, levels) => this.levelsChanged(shop, levels));
+  }
+
+  /** inventory_levels/update for each level whose available changed: one event (one event id) per level. */
+  private levelsChanged(shop: ShopRecord, levels: InventoryLevelRecord[]): void {
+    for (const level of levels) {
+      void this.webhooks
+        .deliverEvent(shop.domain, "inventory_levels/update", inventoryLevelPayload(shop, level))
+        // The dispatcher logs a failed delivery itself; the change that raised it does not wait for it.
+        .catch(() => undefined);
+    }
   }
 
   shop(domain: string): ShopRecord {
@@ -119,6 +132,13 @@ export class SandboxCore {
       collaborator: false,
       email_verified: true,
     };
+  }
+
+  /** An online sale of the shop (InventoryService.sell), counted in the stats. */
+  sell(domain: string, item: ItemReference, sale: SaleRequest): SaleResult {
+    const result = this.inventory.sell(this.shop(domain), item, sale);
+    this.stats.count(domain, result.sold ? "sales" : "salesRefused");
+    return result;
   }
 
   setFaults(faults: FaultSettingsInput): FaultSettings {

@@ -7,6 +7,7 @@ import { SandboxCore, type RuntimeSettings } from "./core";
 import { adminGraphql } from "./graphql";
 import { asyncHandler } from "./http";
 import { controlApi } from "./control-api";
+import type { ItemReference, SaleRequest, SaleResult } from "./inventory";
 import { tokenEndpoint } from "./oauth";
 import { DEMO_SHOP, type SeedKind } from "./seed";
 import type { SandboxStats } from "./stats";
@@ -19,6 +20,7 @@ export { ADMIN_API_VERSION, loadAdminSchema } from "./admin-schema";
 export { SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET } from "./credentials";
 export { DEMO_SHOP } from "./seed";
 export type { FaultSettings, FaultSettingsInput } from "../common/faults";
+export type { ItemReference, SaleRequest, SaleResult } from "./inventory";
 export type { SandboxStats } from "./stats";
 export type { WebhookDelivery } from "./webhooks";
 
@@ -77,6 +79,15 @@ export interface ShopifySandbox {
   resetFaults(): FaultSettings;
   /** Sends the webhook deliveries held for reordering now; how many there were. */
   flushWebhooks(): number;
+  /**
+   * An online sale (README "Control API"): available goes down at the location (default: the primary one).
+   * `sold: false` when the variant denies overselling and stock is short. Sends inventory_levels/update.
+   */
+  sell(shop: string, item: ItemReference, sale: SaleRequest): SaleResult;
+  /** Sets available at a location directly (test setup); sends inventory_levels/update unless silent. */
+  setAvailable(shop: string, item: ItemReference, locationId: number | string, available: number, options?: { silent?: boolean }): number;
+  /** A level's available: an item by SKU (string) or id (number or gid); null when not stocked at the location. */
+  available(shop: string, item: string | number, locationId?: number | string): number | null;
   close(): Promise<void>;
 }
 
@@ -157,6 +168,12 @@ export async function startShopifySandbox(options: ShopifySandboxOptions): Promi
     faults: () => core.faults.current(),
     resetFaults: () => core.faults.reset(),
     flushWebhooks: () => core.faults.flushDeliveries(),
+    sell: (shop, item, sale) => core.sell(shop, item, sale),
+    setAvailable: (shop, item, locationId, available, setOptions) => core.inventory.setAvailable(core.shop(shop), item, locationId, available, setOptions),
+    available: (shop, item, locationId) => {
+      const reference: ItemReference = typeof item === "string" && !item.startsWith("gid://") ? { sku: item } : { inventoryItemId: item };
+      return core.inventory.availableAt(core.shop(shop), reference, locationId);
+    },
     close: async () => {
       core.close();
       await close();

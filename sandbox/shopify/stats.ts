@@ -14,6 +14,9 @@ export interface SandboxCounts {
   lostResponses: number;
   webhooksDelivered: number;
   webhooksFailed: number;
+  /** Sales through the control API, and those refused for want of stock. */
+  sales: number;
+  salesRefused: number;
 }
 
 export interface SandboxStats extends SandboxCounts {
@@ -34,6 +37,8 @@ function zeroCounts(): SandboxCounts {
     lostResponses: 0,
     webhooksDelivered: 0,
     webhooksFailed: 0,
+    sales: 0,
+    salesRefused: 0,
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The sandbox's Shopify data: shops, their app installation, locations, products, variants, inventory items and
  * inventory levels, and customers (for the compliance webhooks). Plain records keyed by numeric id; GraphQL views
- * (resolvers.ts) read them and later mutations will write them through the methods here.
+ * (resolvers.ts) read them, and the inventory changes (inventory.ts) write them through the methods here.
  */
 
 /** Quantity names of Shopify's inventory states; on_hand is derived (available + committed + unavailable). */
@@ -189,7 +189,7 @@ export function quantityOf(level: InventoryLevelRecord, name: QuantityName): num
   return q.available + q.committed + q.damaged + q.quality_control + q.reserved + q.safety_stock;
 }
 
-function emptyQuantities(): Quantities {
+export function emptyQuantities(): Quantities {
   return { available: 0, committed: 0, damaged: 0, incoming: 0, quality_control: 0, reserved: 0, safety_stock: 0 };
 }
 
@@ -332,5 +332,23 @@ export class ShopifyStore {
 
   levelsAtLocation(shop: ShopRecord, locationId: number): InventoryLevelRecord[] {
     return [...shop.inventoryItems.keys()].flatMap((itemId) => this.level(shop, itemId, locationId) ?? []);
+  }
+
+  /**
+   * The item's level at the location, created with every quantity 0 if the item was not stocked there: since
+   * Admin API 2026-10 inventory can be adjusted at any location (Shopify's changelog "Removal of
+   * ITEM_NOT_STOCKED_AT_LOCATION error"), which stocks the item there.
+   */
+  activateLevel(shop: ShopRecord, inventoryItemId: number, locationId: number, at: Date): InventoryLevelRecord {
+    const existing = this.level(shop, inventoryItemId, locationId);
+    if (existing) return existing;
+    const level: InventoryLevelRecord = { inventoryItemId, locationId, quantities: emptyQuantities(), createdAt: at, updatedAt: at };
+    shop.inventoryLevels.set(levelKey(inventoryItemId, locationId), level);
+    return level;
+  }
+
+  /** Items whose SKU is exactly this one (Shopify lets SKUs repeat; duplicateSkuCount reports it). */
+  itemsWithSku(shop: ShopRecord, sku: string): InventoryItemRecord[] {
+    return [...shop.inventoryItems.values()].filter((item) => item.sku === sku);
   }
 }
