@@ -1,7 +1,8 @@
 import { Faults, type FaultSettings, type FaultSettingsInput } from "../common/faults";
 import type { AppConfig } from "./app-config";
 import { LeakyBucket } from "./cost";
-import { InventoryService, type ItemReference, type SaleRequest, type SaleResult } from "./inventory";
+import { IdempotencyRegistry } from "./idempotency";
+import { InventoryService, type InventoryMutationResult, type ItemReference, type SaleRequest, type SaleResult } from "./inventory";
 import { seedStore, type SeedKind } from "./seed";
 import { signSessionToken } from "./session-token";
 import { StatsCounter } from "./stats";
@@ -44,6 +45,7 @@ export class SandboxCore {
   readonly bucket: LeakyBucket;
   readonly webhooks: WebhookDispatcher;
   readonly inventory: InventoryService;
+  readonly idempotency = new IdempotencyRegistry<InventoryMutationResult>();
   readonly appOrigin: string;
 
   constructor(

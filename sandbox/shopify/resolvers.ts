@@ -1,9 +1,10 @@
-import { GraphQLError, responsePathAsArray, type GraphQLResolveInfo } from "graphql";
+import { GraphQLError, responsePathAsArray, type GraphQLFieldResolver, type GraphQLResolveInfo } from "graphql";
 import { decodeCursor, encodeCursor, gid, idOfType, parseGid } from "./gid";
 import { matchesSearch, parseSearchQuery, unknownSearchFields, type SearchFields } from "./search-query";
 import {
   QUANTITY_NAMES,
   quantityOf,
+  type InventoryAdjustmentGroupRecord,
   type InventoryItemRecord,
   type InventoryLevelRecord,
   type LocationRecord,
@@ -44,6 +45,13 @@ export function notImplemented(what: string): GraphQLError {
     extensions: { code: "NOT_IMPLEMENTED_IN_SANDBOX" },
   });
 }
+
+/** Reads the view property named like the field, calling it if computed; a field the view lacks is not implemented. */
+export const resolveViewField: GraphQLFieldResolver<View, ResolverContext> = (source, args, context, info) => {
+  if (!(info.fieldName in source)) throw notImplemented(`${info.parentType.name}.${info.fieldName}`);
+  const value = source[info.fieldName];
+  return typeof value === "function" ? (value as ViewField)(args, context, info) : value;
+};
 
 interface ConnectionOptions<T extends { id: number }> {
   typeName: string;
@@ -125,8 +133,10 @@ function money(amount: string, currencyCode: string): View {
 
 const iso = (date: Date) => date.toISOString();
 
-/** The root query object of one request: one property per implemented QueryRoot field, over one shop's records. */
-export function createQueryRoot(context: ResolverContext): View {
+export type Views = ReturnType<typeof createViews>;
+
+/** The views of one request over one shop's records; the query root and the mutations build their answers from them. */
+export function createViews(context: ResolverContext) {
   const { store, shop } = context;
   const primaryLocationId = [...shop.locations.keys()][0];
 
@@ -401,6 +411,41 @@ export function createQueryRoot(context: ResolverContext): View {
     search: { fields: variantSearch, freeText: ["title", "sku", "barcode"] },
   };
 
+  function adjustmentGroupView(group: InventoryAdjustmentGroupRecord): View {
+    const idsOf = (value: unknown, type: string) => (value == null ? null : new Set((value as string[]).map((id) => idOfType(id, type))));
+    return {
+      __typename: "InventoryAdjustmentGroup",
+      id: gid("InventoryAdjustmentGroup", group.id),
+      createdAt: iso(group.createdAt),
+      reason: group.reason,
+      referenceDocumentUri: group.referenceDocumentUri,
+      // Changes made by an app: the app, not a staff member, is their author.
+      staffMember: null,
+      changes: (args: Args) => {
+        const items = idsOf(args.inventoryItemIds, "InventoryItem");
+        const locations = idsOf(args.locationIds, "Location");
+        const names = args.quantityNames == null ? null : new Set(args.quantityNames as string[]);
+        return group.changes
+          .filter((change) => (!items || items.has(change.inventoryItemId)) && (!locations || locations.has(change.locationId)) && (!names || names.has(change.name)))
+          .map((change) => ({
+            __typename: "InventoryChange",
+            name: change.name,
+            delta: change.delta,
+            quantityAfterChange: change.quantityAfterChange,
+            ledgerDocumentUri: change.ledgerDocumentUri,
+            item: () => {
+              const item = shop.inventoryItems.get(change.inventoryItemId);
+              return item ? itemView(item) : null;
+            },
+            location: () => {
+              const location = shop.locations.get(change.locationId);
+              return location ? locationView(location) : null;
+            },
+          }));
+      },
+    };
+  }
+
   /** node(id) for the modelled types: null when nothing has that id, an error for a type the sandbox lacks. */
   function nodeView(id: string): View | null {
     const parsed = parseGid(id);
@@ -427,6 +472,10 @@ export function createQueryRoot(context: ResolverContext): View {
         const level = store.level(shop, Number(parsed.params.get("inventory_item_id")), parsed.id);
         return level ? levelView(level) : null;
       }
+      case "InventoryAdjustmentGroup": {
+        const group = shop.adjustmentGroups.get(parsed.id);
+        return group ? adjustmentGroupView(group) : null;
+      }
       default:
         throw notImplemented(`Looking up ${parsed.type} objects`);
     }
@@ -437,6 +486,31 @@ export function createQueryRoot(context: ResolverContext): View {
     return view?.__typename === type ? view : null;
   }
 
+  return {
+    primaryLocationId,
+    productSearch,
+    variantSearch,
+    itemSearch,
+    locationSearch,
+    variantConnection,
+    shopView,
+    locationView,
+    productView,
+    variantView,
+    itemView,
+    levelView,
+    adjustmentGroupView,
+    nodeView,
+    typedNode,
+  };
+}
+
+/** The root query object of one request: one property per implemented QueryRoot field, over one shop's records. */
+export function createQueryRoot(context: ResolverContext): View {
+  const { shop } = context;
+  const views = createViews(context);
+  const { primaryLocationId, productSearch, variantSearch, itemSearch, locationSearch, variantConnection } = views;
+  const { shopView, locationView, productView, itemView, nodeView, typedNode } = views;
   const products = () => [...shop.products.values()];
   const variants = () => [...shop.variants.values()];
   const items = () => [...shop.inventoryItems.values()];

@@ -1,7 +1,8 @@
 /**
  * The sandbox's Shopify data: shops, their app installation, locations, products, variants, inventory items and
- * inventory levels, and customers (for the compliance webhooks). Plain records keyed by numeric id; GraphQL views
- * (resolvers.ts) read them, and the inventory changes (inventory.ts) write them through the methods here.
+ * inventory levels, and customers (for the compliance webhooks); and what apps create: inventory adjustment groups.
+ * Plain records keyed by numeric id; GraphQL views (resolvers.ts) read them, and the inventory changes
+ * (inventory.ts) write them through the methods here.
  */
 
 /** Quantity names of Shopify's inventory states; on_hand is derived (available + committed + unavailable). */
@@ -54,6 +55,8 @@ export interface ShopRecord {
   /** Keyed by levelKey(inventoryItemId, locationId). */
   inventoryLevels: Map<string, InventoryLevelRecord>;
   customers: CustomerRecord[];
+  /** The latest inventory adjustment groups (node(id) finds them), oldest first; bounded (MAX_KEPT_ADJUSTMENT_GROUPS). */
+  adjustmentGroups: Map<number, InventoryAdjustmentGroupRecord>;
 }
 
 export interface LocationRecord {
@@ -119,6 +122,25 @@ export interface InventoryLevelRecord {
   updatedAt: Date;
 }
 
+/** One quantity change of an adjustment group, as InventoryChange shows it. */
+export interface InventoryChangeRecord {
+  name: QuantityName;
+  delta: number;
+  quantityAfterChange: number;
+  inventoryItemId: number;
+  locationId: number;
+  ledgerDocumentUri: string | null;
+}
+
+/** What one inventoryAdjustQuantities or inventorySetQuantities call changed. Never changes once recorded. */
+export interface InventoryAdjustmentGroupRecord {
+  id: number;
+  createdAt: Date;
+  reason: string;
+  referenceDocumentUri: string | null;
+  changes: InventoryChangeRecord[];
+}
+
 export interface CustomerRecord {
   id: number;
   firstName: string;
@@ -166,7 +188,7 @@ export interface NewProduct {
   createdAt: Date;
 }
 
-type IdKind = "shop" | "location" | "product" | "variant" | "inventoryItem" | "customer" | "order";
+type IdKind = "shop" | "location" | "product" | "variant" | "inventoryItem" | "customer" | "order" | "adjustmentGroup";
 
 // Ids in the ranges Shopify hands out today, so that they look (and overflow 32-bit integers) like real ones.
 const FIRST_IDS: Record<IdKind, number> = {
@@ -177,14 +199,24 @@ const FIRST_IDS: Record<IdKind, number> = {
   inventoryItem: 49_000_000_000_001,
   customer: 7_800_000_000_001,
   order: 6_100_000_000_001,
+  adjustmentGroup: 31_000_000_001,
 };
+
+/**
+ * How many adjustment groups a shop keeps for node(id): enough for any test, bounded so that a benchmark making
+ * millions of changes does not grow the sandbox. Idempotency records keep their own group for replays.
+ */
+export const MAX_KEPT_ADJUSTMENT_GROUPS = 10_000;
 
 export function levelKey(inventoryItemId: number, locationId: number): string {
   return `${inventoryItemId}:${locationId}`;
 }
 
 export function quantityOf(level: InventoryLevelRecord, name: QuantityName): number {
-  const q = level.quantities;
+  return quantityIn(level.quantities, name);
+}
+
+export function quantityIn(q: Quantities, name: QuantityName): number {
   if (name !== "on_hand") return q[name];
   return q.available + q.committed + q.damaged + q.quality_control + q.reserved + q.safety_stock;
 }
@@ -226,6 +258,7 @@ export class ShopifyStore {
       inventoryItems: new Map(),
       inventoryLevels: new Map(),
       customers: [],
+      adjustmentGroups: new Map(),
     };
     this.shops.set(shop.domain, shop);
     return shop;
@@ -350,5 +383,14 @@ export class ShopifyStore {
   /** Items whose SKU is exactly this one (Shopify lets SKUs repeat; duplicateSkuCount reports it). */
   itemsWithSku(shop: ShopRecord, sku: string): InventoryItemRecord[] {
     return [...shop.inventoryItems.values()].filter((item) => item.sku === sku);
+  }
+
+  recordAdjustmentGroup(shop: ShopRecord, group: Omit<InventoryAdjustmentGroupRecord, "id">): InventoryAdjustmentGroupRecord {
+    const recorded = { id: this.nextId("adjustmentGroup"), ...group };
+    shop.adjustmentGroups.set(recorded.id, recorded);
+    if (shop.adjustmentGroups.size > MAX_KEPT_ADJUSTMENT_GROUPS) {
+      shop.adjustmentGroups.delete(shop.adjustmentGroups.keys().next().value!);
+    }
+    return recorded;
   }
 }

@@ -4,15 +4,18 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { ApiVersion, LogSeverity, shopifyApi, type Shopify, type WebhookValidation } from "@shopify/shopify-api";
+import { randomUUID } from "node:crypto";
+import { ApiVersion, GraphqlQueryError, LogSeverity, RequestedTokenType, Session, shopifyApi, type Shopify, type WebhookValidation } from "@shopify/shopify-api";
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEMO_SHOP, SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET, startShopifySandbox, type ShopifySandbox } from "../../sandbox/shopify/index";
+import { IDEMPOTENCY_RETENTION_MS, IdempotencyRegistry } from "../../sandbox/shopify/idempotency";
 import { waitUntil } from "../support/webhook-receiver";
 
 /**
- * The Shopify sandbox's inventory surface as the app's inventory sync will meet it: sales and stock changes on
- * Shopify's side, and the inventory_levels/update webhooks they send, validated by the real @shopify/shopify-api.
+ * The Shopify sandbox's inventory surface, driven by the real @shopify/shopify-api as the app's inventory sync will
+ * drive it: inventoryAdjustQuantities / inventorySetQuantities with changeFromQuantity and @idempotent keys,
+ * inventory_levels/update webhooks validated by the library, and sales on Shopify's side.
  */
 
 const TOML = `
@@ -27,6 +30,37 @@ api_version = "2026-10"
   uri = "/webhooks/shopify/events"
 `;
 
+const ADJUST = `#graphql
+  mutation Adjust($input: InventoryAdjustQuantitiesInput!, $key: String!) {
+    inventoryAdjustQuantities(input: $input) @idempotent(key: $key) {
+      inventoryAdjustmentGroup { id createdAt reason referenceDocumentUri changes(quantityNames: ["available", "on_hand"]) { name delta quantityAfterChange item { sku } location { name } } }
+      userErrors { field message code }
+    }
+  }`;
+
+const SET = `#graphql
+  mutation Set($input: InventorySetQuantitiesInput!, $key: String!) {
+    inventorySetQuantities(input: $input) @idempotent(key: $key) {
+      inventoryAdjustmentGroup { id changes { name delta quantityAfterChange } }
+      userErrors { field message code }
+    }
+  }`;
+
+interface UserError {
+  field: string[] | null;
+  message: string;
+  code: string;
+}
+interface AdjustmentGroup {
+  id: string;
+  createdAt: string;
+  reason: string;
+  referenceDocumentUri: string | null;
+  changes: { name: string; delta: number; quantityAfterChange: number; item?: { sku: string }; location?: { name: string } }[];
+}
+type AdjustAnswer = { inventoryAdjustQuantities: { inventoryAdjustmentGroup: AdjustmentGroup | null; userErrors: UserError[] } };
+type SetAnswer = { inventorySetQuantities: { inventoryAdjustmentGroup: AdjustmentGroup | null; userErrors: UserError[] } };
+
 interface ReceivedWebhook {
   headers: http.IncomingHttpHeaders;
   payload: Record<string, unknown>;
@@ -37,6 +71,7 @@ let sandbox: ShopifySandbox;
 let shopify: Shopify;
 let app: http.Server;
 let tomlDir: string;
+let session: Session;
 const received: ReceivedWebhook[] = [];
 
 /** The app's webhook route: validates each delivery with the library (HMAC included) and answers 200. */
@@ -62,6 +97,27 @@ async function control<T = Record<string, unknown>>(method: "GET" | "POST", rout
   return { status: response.status, body: (await response.json()) as T };
 }
 
+async function offlineSession(shop: string): Promise<Session> {
+  const { session: offline } = await shopify.auth.tokenExchange({
+    shop,
+    sessionToken: sandbox.sessionToken(shop),
+    requestedTokenType: RequestedTokenType.OfflineAccessToken,
+    expiring: true,
+  });
+  return offline;
+}
+
+async function graphql<T>(query: string, variables?: Record<string, unknown>, options: { session?: Session; signal?: AbortSignal } = {}) {
+  return new shopify.clients.Graphql({ session: options.session ?? session }).request<T>(query, { variables, signal: options.signal });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => expect.unreachable("expected a rejection"),
+    (error: unknown) => error,
+  );
+}
+
 /** The demo shop's ids: an item by SKU, a location by name. */
 function itemId(sku: string): string {
   const item = [...sandbox.store.shop(DEMO_SHOP)!.inventoryItems.values()].find((candidate) => candidate.sku === sku)!;
@@ -79,6 +135,20 @@ function locationId(name: string, shop = DEMO_SHOP): string {
 function levelUpdates(sku: string): ReceivedWebhook[] {
   const item = Number(itemId(sku).split("/").at(-1));
   return received.filter((webhook) => webhook.headers["x-shopify-topic"] === "inventory_levels/update" && webhook.payload.inventory_item_id === item);
+}
+
+function adjustInput(changes: { sku: string; location: string; delta: number; changeFromQuantity: number | null }[]) {
+  return {
+    name: "available",
+    reason: "correction",
+    referenceDocumentUri: "gid://tillbridge/SyncRun/42",
+    changes: changes.map((change) => ({
+      inventoryItemId: itemId(change.sku),
+      locationId: locationId(change.location),
+      delta: change.delta,
+      changeFromQuantity: change.changeFromQuantity,
+    })),
+  };
 }
 
 beforeAll(async () => {
@@ -107,6 +177,7 @@ beforeAll(async () => {
     if (!url.hostname.endsWith(".myshopify.com")) return fetch(input, init);
     return fetch(`${sandbox.url}/store/${url.hostname}${url.pathname}${url.search}`, init);
   });
+  session = await offlineSession(DEMO_SHOP);
 });
 
 afterAll(async () => {
@@ -119,6 +190,244 @@ beforeEach(() => {
   sandbox.resetFaults();
   sandbox.resetStats();
   received.length = 0;
+});
+
+describe("inventoryAdjustQuantities", () => {
+  it("applies a change and answers the adjustment group with available and on_hand", async () => {
+    const before = sandbox.available(DEMO_SHOP, "TB-TEE-BLK-M", locationId("Main Street Store"))!;
+
+    const answer = await graphql<AdjustAnswer>(ADJUST, {
+      input: adjustInput([{ sku: "TB-TEE-BLK-M", location: "Main Street Store", delta: -3, changeFromQuantity: before }]),
+      key: randomUUID(),
+    });
+
+    const { inventoryAdjustmentGroup: group, userErrors } = answer.data!.inventoryAdjustQuantities;
+    expect(userErrors).toEqual([]);
+    expect(group).toMatchObject({
+      id: expect.stringMatching(/^gid:\/\/shopify\/InventoryAdjustmentGroup\/\d+$/),
+      reason: "correction",
+      referenceDocumentUri: "gid://tillbridge/SyncRun/42",
+      changes: [
+        // on_hand also counts the 2 committed units.
+        { name: "available", delta: -3, quantityAfterChange: before - 3, item: { sku: "TB-TEE-BLK-M" }, location: { name: "Main Street Store" } },
+        { name: "on_hand", delta: -3, quantityAfterChange: before - 3 + 2, item: { sku: "TB-TEE-BLK-M" }, location: { name: "Main Street Store" } },
+      ],
+    });
+    expect(sandbox.available(DEMO_SHOP, "TB-TEE-BLK-M", locationId("Main Street Store"))).toBe(before - 3);
+    expect(answer.extensions?.cost).toMatchObject({ requestedQueryCost: 10, actualQueryCost: 10 });
+
+    const node = await graphql<{ node: { reason: string } }>(`query Group($id: ID!) { node(id: $id) { ... on InventoryAdjustmentGroup { reason } } }`, { id: group!.id });
+    expect(node.data).toEqual({ node: { reason: "correction" } });
+  });
+
+  it("refuses a stale changeFromQuantity and applies none of the call's changes", async () => {
+    const tote = sandbox.available(DEMO_SHOP, "TB-TOTE-NAT", locationId("Main Street Store"))!;
+    const pin = sandbox.available(DEMO_SHOP, "TB-PIN-LOGO", locationId("Main Street Store"))!;
+
+    const answer = await graphql<AdjustAnswer>(ADJUST, {
+      input: adjustInput([
+        { sku: "TB-TOTE-NAT", location: "Main Street Store", delta: 5, changeFromQuantity: tote },
+        { sku: "TB-PIN-LOGO", location: "Main Street Store", delta: 5, changeFromQuantity: pin + 1 },
+      ]),
+      key: randomUUID(),
+    });
+
+    expect(answer.data!.inventoryAdjustQuantities).toEqual({
+      inventoryAdjustmentGroup: null,
+      userErrors: [
+        { field: ["input", "changes", "1", "changeFromQuantity"], message: "The changeFromQuantity argument no longer matches the persisted quantity.", code: "CHANGE_FROM_QUANTITY_STALE" },
+      ],
+    });
+    expect(sandbox.available(DEMO_SHOP, "TB-TOTE-NAT", locationId("Main Street Store"))).toBe(tote);
+    expect(sandbox.available(DEMO_SHOP, "TB-PIN-LOGO", locationId("Main Street Store"))).toBe(pin);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect([...levelUpdates("TB-TOTE-NAT"), ...levelUpdates("TB-PIN-LOGO")]).toHaveLength(0);
+  });
+
+  it("answers the schema's user error codes for unknown items and locations, a bad reason and a missing ledger document", async () => {
+    const answer = await graphql<AdjustAnswer>(ADJUST, {
+      input: {
+        name: "damaged",
+        reason: "lost-in-transit",
+        changes: [
+          { inventoryItemId: "gid://shopify/InventoryItem/1", locationId: locationId("Warehouse"), delta: 1, changeFromQuantity: null },
+          { inventoryItemId: itemId("TB-MUG-12OZ"), locationId: "gid://shopify/Location/1", delta: 1, changeFromQuantity: null },
+        ],
+      },
+      key: randomUUID(),
+    });
+
+    expect(answer.data!.inventoryAdjustQuantities.userErrors.map((error) => [error.code, error.field?.join(".")])).toEqual([
+      ["INVALID_REASON", "input.reason"],
+      ["INVALID_QUANTITY_DOCUMENT", "input.changes.0.ledgerDocumentUri"],
+      ["INVALID_INVENTORY_ITEM", "input.changes.0.inventoryItemId"],
+      ["INVALID_QUANTITY_DOCUMENT", "input.changes.1.ledgerDocumentUri"],
+      ["INVALID_LOCATION", "input.changes.1.locationId"],
+    ]);
+  });
+
+  it("requires the @idempotent directive and an explicit changeFromQuantity, as Shopify does since 2026-04", async () => {
+    const withoutKey = `mutation Adjust($input: InventoryAdjustQuantitiesInput!) { inventoryAdjustQuantities(input: $input) { userErrors { code } } }`;
+    const input = adjustInput([{ sku: "TB-TOTE-NAT", location: "Warehouse", delta: 1, changeFromQuantity: null }]);
+
+    const missingKey = (await rejection(graphql(withoutKey, { input }))) as GraphqlQueryError;
+    expect(missingKey.message).toBe("The @idempotent directive is required for this mutation but was not provided.");
+    expect(missingKey.body?.errors).toMatchObject({ graphQLErrors: [{ extensions: { code: "BAD_REQUEST" }, path: ["inventoryAdjustQuantities"] }] });
+
+    const { changeFromQuantity: _omitted, ...change } = input.changes[0]!;
+    const missingCas = (await rejection(graphql(ADJUST, { input: { ...input, changes: [change] }, key: randomUUID() }))) as GraphqlQueryError;
+    expect(missingCas.message).toBe("InventoryChangeInput must include the following argument: changeFromQuantity.");
+    expect(missingCas.body?.errors).toMatchObject({ graphQLErrors: [{ extensions: { code: "INVALID_FIELD_ARGUMENTS" } }] });
+  });
+});
+
+describe("idempotency keys", () => {
+  it("answers the same key and input with the first result, applying once", async () => {
+    const warehouse = locationId("Warehouse");
+    const before = sandbox.available(DEMO_SHOP, "TB-BEANIE-CHR", warehouse)!;
+    const variables = { input: adjustInput([{ sku: "TB-BEANIE-CHR", location: "Warehouse", delta: 4, changeFromQuantity: before }]), key: randomUUID() };
+
+    const first = await graphql<AdjustAnswer>(ADJUST, variables);
+    const second = await graphql<AdjustAnswer>(ADJUST, variables);
+
+    expect(first.data!.inventoryAdjustQuantities.userErrors).toEqual([]);
+    expect(second.data).toEqual(first.data);
+    expect(sandbox.available(DEMO_SHOP, "TB-BEANIE-CHR", warehouse)).toBe(before + 4);
+    expect(sandbox.stats()).toMatchObject({ idempotentReplays: 1 });
+  });
+
+  it("refuses the same key with other input", async () => {
+    const before = sandbox.available(DEMO_SHOP, "TB-BEANIE-NVY", locationId("Warehouse"))!;
+    const key = randomUUID();
+    await graphql<AdjustAnswer>(ADJUST, { input: adjustInput([{ sku: "TB-BEANIE-NVY", location: "Warehouse", delta: 1, changeFromQuantity: before }]), key });
+
+    const reused = await graphql<AdjustAnswer>(ADJUST, { input: adjustInput([{ sku: "TB-BEANIE-NVY", location: "Warehouse", delta: 2, changeFromQuantity: before + 1 }]), key });
+
+    expect(reused.data!.inventoryAdjustQuantities).toEqual({
+      inventoryAdjustmentGroup: null,
+      userErrors: [{ field: null, message: "The same idempotency key cannot be used with different operation parameters.", code: "IDEMPOTENCY_KEY_PARAMETER_MISMATCH" }],
+    });
+    expect(sandbox.available(DEMO_SHOP, "TB-BEANIE-NVY", locationId("Warehouse"))).toBe(before + 1);
+  });
+
+  it("applies a change whose answer was lost once, when the app retries with the same key", async () => {
+    const main = locationId("Main Street Store");
+    const before = sandbox.available(DEMO_SHOP, "TB-MUG-16OZ", main)!;
+    const variables = { input: adjustInput([{ sku: "TB-MUG-16OZ", location: "Main Street Store", delta: -2, changeFromQuantity: before }]), key: randomUUID() };
+    sandbox.setFaults({ lostResponseRate: 1 });
+
+    await rejection(graphql(ADJUST, variables));
+    expect(sandbox.available(DEMO_SHOP, "TB-MUG-16OZ", main)).toBe(before - 2);
+
+    sandbox.setFaults({ lostResponseRate: 0 });
+    const retried = await graphql<AdjustAnswer>(ADJUST, variables);
+
+    expect(retried.data!.inventoryAdjustQuantities).toMatchObject({ userErrors: [], inventoryAdjustmentGroup: { changes: [{ name: "available", delta: -2, quantityAfterChange: before - 2 }, { name: "on_hand" }] } });
+    expect(sandbox.available(DEMO_SHOP, "TB-MUG-16OZ", main)).toBe(before - 2);
+    expect(sandbox.stats()).toMatchObject({ lostResponses: 1, idempotentReplays: 1 });
+    await waitUntil(() => levelUpdates("TB-MUG-16OZ").length >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(levelUpdates("TB-MUG-16OZ")).toHaveLength(1);
+  });
+
+  it("remembers a key for 24 hours", () => {
+    let now = 0;
+    const registry = new IdempotencyRegistry<string>(() => now);
+    registry.complete("shop", "key", "arguments", "first answer");
+
+    now = IDEMPOTENCY_RETENTION_MS - 1;
+    expect(registry.begin("shop", "key", "arguments", {})).toEqual({ kind: "replay", result: "first answer" });
+    expect(registry.begin("other-shop", "key", "arguments", {})).toEqual({ kind: "new" });
+    now = IDEMPOTENCY_RETENTION_MS;
+    expect(registry.begin("shop", "key", "arguments", {})).toEqual({ kind: "new" });
+  });
+
+  it("refuses a key while a call holding it is in flight, and serves it once that call is gone", async () => {
+    const before = sandbox.available(DEMO_SHOP, "TB-NOTE-A5-DOT", locationId("Warehouse"))!;
+    const variables = { input: adjustInput([{ sku: "TB-NOTE-A5-DOT", location: "Warehouse", delta: 3, changeFromQuantity: before }]), key: randomUUID() };
+    sandbox.setFaults({ timeoutRate: 1 });
+    const giveUp = new AbortController();
+    const hanging = rejection(graphql(ADJUST, variables, { signal: giveUp.signal }));
+    await waitUntil(() => sandbox.stats().timeouts === 1);
+    sandbox.setFaults({ timeoutRate: 0 });
+
+    const concurrent = await graphql<AdjustAnswer>(ADJUST, variables);
+    expect(concurrent.data!.inventoryAdjustQuantities.userErrors).toEqual([
+      { field: null, message: "This request is currently in progress, please try again.", code: "IDEMPOTENCY_CONCURRENT_REQUEST" },
+    ]);
+
+    giveUp.abort();
+    await hanging;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const retried = await graphql<AdjustAnswer>(ADJUST, variables);
+    expect(retried.data!.inventoryAdjustQuantities.userErrors).toEqual([]);
+    expect(sandbox.available(DEMO_SHOP, "TB-NOTE-A5-DOT", locationId("Warehouse"))).toBe(before + 3);
+  });
+});
+
+describe("inventorySetQuantities", () => {
+  it("sets available and on_hand absolutely, with the same compare-and-swap", async () => {
+    const main = locationId("Main Street Store");
+    const before = sandbox.available(DEMO_SHOP, "TB-COF-HSE-12OZ", main)!;
+    const quantities = (quantity: number, changeFromQuantity: number | null) => [{ inventoryItemId: itemId("TB-COF-HSE-12OZ"), locationId: main, quantity, changeFromQuantity }];
+
+    const set = await graphql<SetAnswer>(SET, { input: { name: "available", reason: "cycle_count_available", quantities: quantities(30, before) }, key: randomUUID() });
+    expect(set.data!.inventorySetQuantities.inventoryAdjustmentGroup!.changes).toEqual([
+      { name: "available", delta: 30 - before, quantityAfterChange: 30 },
+      // 3 units are committed to orders.
+      { name: "on_hand", delta: 30 - before, quantityAfterChange: 33 },
+    ]);
+
+    const stale = await graphql<SetAnswer>(SET, { input: { name: "on_hand", reason: "correction", quantities: quantities(40, 30) }, key: randomUUID() });
+    expect(stale.data!.inventorySetQuantities.userErrors).toEqual([
+      { field: ["input", "quantities", "0", "changeFromQuantity"], message: "The changeFromQuantity value does not match persisted value.", code: "CHANGE_FROM_QUANTITY_STALE" },
+    ]);
+
+    const onHand = await graphql<SetAnswer>(SET, { input: { name: "on_hand", reason: "correction", quantities: quantities(40, 33) }, key: randomUUID() });
+    expect(onHand.data!.inventorySetQuantities.inventoryAdjustmentGroup!.changes).toEqual([
+      { name: "on_hand", delta: 7, quantityAfterChange: 40 },
+      { name: "available", delta: 7, quantityAfterChange: 37 },
+    ]);
+    expect(sandbox.available(DEMO_SHOP, "TB-COF-HSE-12OZ", main)).toBe(37);
+
+    const invalid = await graphql<SetAnswer>(SET, { input: { name: "committed", reason: "correction", quantities: quantities(-1, null) }, key: randomUUID() });
+    expect(invalid.data!.inventorySetQuantities.userErrors.map((error) => error.code)).toEqual(["INVALID_NAME", "INVALID_QUANTITY_NEGATIVE"]);
+  });
+});
+
+describe("inventory_levels/update", () => {
+  it("is delivered once per changed level, with the REST payload and a signature the library accepts", async () => {
+    const [main, warehouse] = [locationId("Main Street Store"), locationId("Warehouse")];
+    const levels = [sandbox.available(DEMO_SHOP, "TB-BTL-750-STL", main)!, sandbox.available(DEMO_SHOP, "TB-BTL-750-STL", warehouse)!];
+
+    await graphql<AdjustAnswer>(ADJUST, {
+      input: adjustInput([
+        { sku: "TB-BTL-750-STL", location: "Main Street Store", delta: 2, changeFromQuantity: levels[0]! },
+        { sku: "TB-BTL-750-STL", location: "Warehouse", delta: -1, changeFromQuantity: levels[1]! },
+      ]),
+      key: randomUUID(),
+    });
+    await waitUntil(() => levelUpdates("TB-BTL-750-STL").length === 2);
+
+    const item = Number(itemId("TB-BTL-750-STL").split("/").at(-1));
+    const byLocation = Object.fromEntries(levelUpdates("TB-BTL-750-STL").map((webhook) => [webhook.payload.location_id, webhook]));
+    for (const [location, available] of [
+      [main, levels[0]! + 2],
+      [warehouse, levels[1]! - 1],
+    ] as const) {
+      const id = Number(location.split("/").at(-1));
+      const webhook = byLocation[id]!;
+      expect(webhook.validation).toMatchObject({ valid: true, topic: "INVENTORY_LEVELS_UPDATE", domain: DEMO_SHOP });
+      expect(webhook.payload).toEqual({
+        inventory_item_id: item,
+        location_id: id,
+        available,
+        updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-0[45]:00$/),
+        admin_graphql_api_id: `gid://shopify/InventoryLevel/${id}?inventory_item_id=${item}`,
+      });
+    }
+    expect(new Set(levelUpdates("TB-BTL-750-STL").map((webhook) => webhook.headers["x-shopify-event-id"])).size).toBe(2);
+  });
 });
 
 describe("sales and stock on Shopify's side", () => {
