@@ -17,11 +17,21 @@ const MAX_SHOPS = 100;
 
 const shopDomain = z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, "must be <handle>.myshopify.com");
 
-const newShopBody = z.strictObject({
-  shop: shopDomain,
-  name: z.string().min(1).optional(),
-  seed: z.enum(["demo", "empty"]).default("demo"),
-});
+const newShopBody = z
+  .strictObject({
+    shop: shopDomain,
+    name: z.string().min(1).optional(),
+    seed: z.enum(["demo", "empty", "catalog"]).default("demo"),
+    // Seed "catalog" only (README "Data"): the generated catalog's size and shape.
+    variants: z.number().int().min(1).max(100_000).optional(),
+    skuPrefix: z.string().regex(/^[A-Za-z0-9._-]{0,20}$/, "letters, digits, '.', '_' or '-', at most 20").optional(),
+    locations: z.number().int().min(1).max(20).optional(),
+    variantsPerProduct: z.number().int().min(1).max(100).optional(),
+    available: z.number().int().min(-1_000_000).max(1_000_000).optional(),
+  })
+  .refine((body) => body.seed === "catalog" || Object.keys(body).every((key) => ["shop", "name", "seed"].includes(key)), {
+    message: "variants, skuPrefix, locations, variantsPerProduct and available go with seed \"catalog\" only",
+  });
 
 /** An inventory item: by id (a number, or its gid) or by SKU, exactly one of the two. */
 const itemReference = {
@@ -127,8 +137,9 @@ export function controlApi(core: SandboxCore): express.Router {
     const body = parse(newShopBody, request.body);
     if (core.store.shop(body.shop)) throw new BadRequest(409, `${body.shop} already exists`);
     if (core.store.shops.size >= MAX_SHOPS) throw new BadRequest(409, `The sandbox holds at most ${MAX_SHOPS} shops`);
-    const shop = seedShop(core.store, body.shop, body.seed, body.name);
-    response.status(201).json({ shop: shop.domain, name: shop.name, installed: shop.installed });
+    const { shop: domain, name, seed, ...catalog } = body;
+    const shop = seedShop(core.store, domain, seed, name, catalog);
+    response.status(201).json({ shop: shop.domain, name: shop.name, installed: shop.installed, variants: shop.variants.size, locations: shop.locations.size });
   });
 
   router.get("/_sandbox/shops/:shop/session-token", (request, response) => {

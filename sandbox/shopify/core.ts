@@ -3,7 +3,7 @@ import type { AppConfig } from "./app-config";
 import { LeakyBucket } from "./cost";
 import { IdempotencyRegistry } from "./idempotency";
 import { InventoryService, type InventoryMutationResult, type ItemReference, type SaleRequest, type SaleResult } from "./inventory";
-import { seedStore, type SeedKind } from "./seed";
+import { seedStore, type CatalogOptions, type SeedKind } from "./seed";
 import { signSessionToken } from "./session-token";
 import { StatsCounter } from "./stats";
 import { ShopifyStore, type InventoryLevelRecord, type ShopRecord } from "./store";
@@ -52,8 +52,9 @@ export class SandboxCore {
     readonly settings: SandboxSettings,
     readonly appConfig: AppConfig,
     seed: SeedKind,
+    catalog?: CatalogOptions,
   ) {
-    seedStore(this.store, seed);
+    seedStore(this.store, seed, catalog);
     this.appOrigin = new URL(settings.appUrl).origin;
     this.tokens = new TokenRegistry({
       accessTokenLifetimeSeconds: settings.accessTokenLifetimeSeconds,

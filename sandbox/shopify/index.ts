@@ -9,7 +9,7 @@ import { asyncHandler } from "./http";
 import { controlApi } from "./control-api";
 import type { ItemReference, SaleRequest, SaleResult } from "./inventory";
 import { tokenEndpoint } from "./oauth";
-import { DEMO_SHOP, type SeedKind } from "./seed";
+import { DEMO_SHOP, seedShop, type CatalogOptions, type SeedKind } from "./seed";
 import type { SandboxStats } from "./stats";
 import type { ShopifyStore } from "./store";
 import type { WebhookDelivery } from "./webhooks";
@@ -20,6 +20,7 @@ export { ADMIN_API_VERSION, loadAdminSchema } from "./admin-schema";
 export { SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET } from "./credentials";
 export { DEMO_SHOP } from "./seed";
 export type { FaultSettings, FaultSettingsInput } from "../common/faults";
+export { catalogSku, type CatalogOptions } from "./seed";
 export type { ItemReference, SaleRequest, SaleResult } from "./inventory";
 export type { SandboxStats } from "./stats";
 export type { WebhookDelivery } from "./webhooks";
@@ -49,8 +50,12 @@ export interface ShopifySandboxOptions {
   restoreRatePerSecond?: number;
   /** Query cost bucket size; default 2000. */
   bucketSize?: number;
-  /** "demo" (default): the demo shop with locations, products, stock and customers; "empty": a bare shop. */
+  /**
+   * "demo" (default): the demo shop with locations, products, stock and customers; "empty": a bare shop;
+   * "catalog": the demo shop's domain with a generated catalog (`catalog`, README "Data").
+   */
   seed?: SeedKind;
+  catalog?: CatalogOptions;
 }
 
 export interface ShopifySandbox {
@@ -65,6 +70,8 @@ export interface ShopifySandbox {
   /** A session token as App Bridge would give the app (user 1001, the shop owner, by default). */
   sessionToken(shop?: string, userId?: string): string;
   install(shop?: string): void;
+  /** Adds a shop as POST /_sandbox/shops does (seed "demo" by default; "catalog" with `catalog`). */
+  addShop(shop: string, options?: { name?: string; seed?: SeedKind; catalog?: CatalogOptions }): void;
   /** Revokes the shop's tokens and delivers app/uninstalled. */
   uninstall(shop?: string): Promise<WebhookDelivery[]>;
   /** Delivers an event to the app's subscriptions of the topic; the default payload when none is given. */
@@ -149,6 +156,7 @@ export async function startShopifySandbox(options: ShopifySandboxOptions): Promi
     },
     appConfig,
     options.seed ?? "demo",
+    options.catalog,
   );
   const { url, close } = await listenOnLoopback(createApp(core), options.port);
 
@@ -160,6 +168,7 @@ export async function startShopifySandbox(options: ShopifySandboxOptions): Promi
     deliveries: () => core.webhooks.deliveries(),
     sessionToken: (shop = DEMO_SHOP, userId) => core.sessionToken(shop, userId),
     install: (shop = DEMO_SHOP) => void core.install(shop),
+    addShop: (shop, { name, seed = "demo", catalog } = {}) => void seedShop(core.store, shop, seed, name, catalog),
     uninstall: (shop = DEMO_SHOP) => core.uninstall(shop),
     deliverWebhook: (shop, topic, payload) => core.deliver(shop, topic, payload),
     expireAccessTokens: (shop = DEMO_SHOP) => core.tokens.expireAccessTokens(shop),

@@ -239,7 +239,7 @@ export function createViews(context: ResolverContext) {
       deactivatedAt: null,
       fulfillsOnlineOrders: location.fulfillsOnlineOrders,
       shipsInventory: location.fulfillsOnlineOrders,
-      hasActiveInventory: store.levelsAtLocation(shop, location.id).length > 0,
+      hasActiveInventory: store.stocksAnything(shop, location.id),
       hasUnfulfilledOrders: false,
       isFulfillmentService: false,
       fulfillmentService: null,
@@ -340,7 +340,6 @@ export function createViews(context: ResolverContext) {
 
   function itemView(item: InventoryItemRecord): View {
     const levels = store.levelsOfItem(shop, item.id);
-    const duplicates = item.sku === null ? 0 : [...shop.inventoryItems.values()].filter((other) => other.id !== item.id && other.sku === item.sku).length;
     return {
       __typename: "InventoryItem",
       id: gid("InventoryItem", item.id),
@@ -348,7 +347,8 @@ export function createViews(context: ResolverContext) {
       sku: item.sku,
       tracked: item.tracked,
       requiresShipping: item.requiresShipping,
-      duplicateSkuCount: duplicates,
+      // Computed only when asked: it compares with every item of the shop.
+      duplicateSkuCount: () => (item.sku === null ? 0 : store.itemsWithSku(shop, item.sku).length - 1),
       unitCost: item.unitCost === null ? null : money(item.unitCost, shop.currencyCode),
       countryCodeOfOrigin: null,
       provinceCodeOfOrigin: null,

@@ -367,6 +367,12 @@ export class ShopifyStore {
     return [...shop.inventoryItems.keys()].flatMap((itemId) => this.level(shop, itemId, locationId) ?? []);
   }
 
+  /** Whether any item is stocked at the location; stops at the first. */
+  stocksAnything(shop: ShopRecord, locationId: number): boolean {
+    for (const level of shop.inventoryLevels.values()) if (level.locationId === locationId) return true;
+    return false;
+  }
+
   /**
    * The item's level at the location, created with every quantity 0 if the item was not stocked there: since
    * Admin API 2026-10 inventory can be adjusted at any location (Shopify's changelog "Removal of

@@ -8,14 +8,14 @@ import { randomUUID } from "node:crypto";
 import { ApiVersion, GraphqlQueryError, LogSeverity, RequestedTokenType, Session, shopifyApi, type Shopify, type WebhookValidation } from "@shopify/shopify-api";
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DEMO_SHOP, SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET, startShopifySandbox, type ShopifySandbox } from "../../sandbox/shopify/index";
+import { catalogSku, DEMO_SHOP, SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET, startShopifySandbox, type ShopifySandbox } from "../../sandbox/shopify/index";
 import { IDEMPOTENCY_RETENTION_MS, IdempotencyRegistry } from "../../sandbox/shopify/idempotency";
 import { waitUntil } from "../support/webhook-receiver";
 
 /**
  * The Shopify sandbox's inventory surface, driven by the real @shopify/shopify-api as the app's inventory sync will
  * drive it: inventoryAdjustQuantities / inventorySetQuantities with changeFromQuantity and @idempotent keys,
- * inventory_levels/update webhooks validated by the library, and sales on Shopify's side.
+ * inventory_levels/update webhooks validated by the library, sales on Shopify's side and the generated catalog.
  */
 
 const TOML = `
@@ -461,5 +461,28 @@ describe("sales and stock on Shopify's side", () => {
     expect(levelUpdates("TB-NOTE-A6-DOT")[0]!.payload).toMatchObject({ available: 6 });
     expect(sandbox.available(DEMO_SHOP, "TB-NOTE-A6-DOT", warehouse)).toBe(6);
     expect(await control("POST", `/_sandbox/shops/${DEMO_SHOP}/sales`, { sku: "NO-SUCH-SKU", quantity: 1 })).toMatchObject({ status: 404 });
+  });
+});
+
+describe("generated catalog", () => {
+  const shop = "bench-catalog.myshopify.com";
+  let catalogSession: Session;
+  beforeAll(async () => {
+    const created = await control("POST", "/_sandbox/shops", { shop, seed: "catalog", variants: 2000, locations: 2 });
+    expect(created).toMatchObject({ status: 201, body: { variants: 2000, locations: 2 } });
+    catalogSession = await offlineSession(shop);
+  });
+
+  it("has the SKUs of the rule, stocked at every location", async () => {
+    const answer = await graphql<{ productVariantsCount: { count: number }; productVariants: { nodes: { sku: string; barcode: string; inventoryItem: { inventoryLevels: { nodes: { quantities: { quantity: number }[] }[] } } }[] } }>(
+      `{ productVariantsCount { count } productVariants(first: 2, query: "sku:SKU-00001 OR sku:SKU-02000") { nodes { sku barcode inventoryItem { inventoryLevels(first: 5) { nodes { quantities(names: ["available"]) { quantity } } } } } } }`,
+      {},
+      { session: catalogSession },
+    );
+    expect(answer.data!.productVariantsCount.count).toBe(2000);
+    expect(answer.data!.productVariants.nodes.map((variant) => [variant.sku, variant.barcode, variant.inventoryItem.inventoryLevels.nodes.map((level) => level.quantities[0]!.quantity)])).toEqual([
+      [catalogSku(1), "2000000000015", [7, 20]],
+      [catalogSku(2000), "2000000020006", [0, 13]],
+    ]);
   });
 });
