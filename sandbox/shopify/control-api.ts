@@ -68,6 +68,7 @@ const configBody = z.strictObject({
   refreshTokenLifetimeSeconds: z.number().int().positive().optional(),
   restoreRatePerSecond: z.number().positive().optional(),
   bucketSize: z.number().int().positive().optional(),
+  bulkOperationDelayMs: z.number().int().min(0).max(600_000).optional(),
 });
 
 const sessionTokenQuery = z.object({ user: z.string().regex(/^\d+$/).optional() });

@@ -1,5 +1,6 @@
 import { Faults, type FaultSettings, type FaultSettingsInput } from "../common/faults";
 import type { AppConfig } from "./app-config";
+import { BulkOperations } from "./bulk-operations";
 import { LeakyBucket } from "./cost";
 import { IdempotencyRegistry } from "./idempotency";
 import { InventoryService, type InventoryMutationResult, type ItemReference, type SaleRequest, type SaleResult } from "./inventory";
@@ -22,10 +23,15 @@ export interface SandboxSettings {
   refreshTokenLifetimeSeconds: number;
   restoreRatePerSecond: number;
   bucketSize: number;
+  /** How long a bulk operation takes from creation to COMPLETED. */
+  bulkOperationDelayMs: number;
 }
 
 /** What can change while the sandbox runs (POST /_sandbox/config). */
-export type RuntimeSettings = Pick<SandboxSettings, "accessTokenLifetimeSeconds" | "refreshTokenLifetimeSeconds" | "restoreRatePerSecond" | "bucketSize">;
+export type RuntimeSettings = Pick<
+  SandboxSettings,
+  "accessTokenLifetimeSeconds" | "refreshTokenLifetimeSeconds" | "restoreRatePerSecond" | "bucketSize" | "bulkOperationDelayMs"
+>;
 
 export class UnknownShopError extends Error {
   constructor(readonly shop: string) {
@@ -46,6 +52,7 @@ export class SandboxCore {
   readonly webhooks: WebhookDispatcher;
   readonly inventory: InventoryService;
   readonly idempotency = new IdempotencyRegistry<InventoryMutationResult>();
+  readonly bulkOperations: BulkOperations;
   readonly appOrigin: string;
 
   constructor(
@@ -63,6 +70,7 @@ export class SandboxCore {
     this.bucket = new LeakyBucket({ bucketSize: settings.bucketSize, restoreRatePerSecond: settings.restoreRatePerSecond });
     this.webhooks = new WebhookDispatcher({ appUrl: settings.appUrl, apiSecret: settings.apiSecret, config: appConfig, stats: this.stats, faults: this.faults });
     this.inventory = new InventoryService(this.store, (shop, levels) => this.levelsChanged(shop, levels));
+    this.bulkOperations = new BulkOperations(this.store, this.webhooks, () => this.settings);
   }
 
   /** inventory_levels/update for each level whose available changed: one event (one event id) per level. */
@@ -112,13 +120,14 @@ export class SandboxCore {
   }
 
   configure(settings: Partial<RuntimeSettings>): RuntimeSettings {
-    const { accessTokenLifetimeSeconds, refreshTokenLifetimeSeconds, restoreRatePerSecond, bucketSize } = settings;
+    const { accessTokenLifetimeSeconds, refreshTokenLifetimeSeconds, restoreRatePerSecond, bucketSize, bulkOperationDelayMs } = settings;
+    if (bulkOperationDelayMs !== undefined) this.settings.bulkOperationDelayMs = bulkOperationDelayMs;
     this.tokens.setLifetimes({
       ...(accessTokenLifetimeSeconds !== undefined && { accessTokenLifetimeSeconds }),
       ...(refreshTokenLifetimeSeconds !== undefined && { refreshTokenLifetimeSeconds }),
     });
     this.bucket.configure({ ...(restoreRatePerSecond !== undefined && { restoreRatePerSecond }), ...(bucketSize !== undefined && { bucketSize }) });
-    return { ...this.tokens.getLifetimes(), ...this.bucket.getSettings() };
+    return { ...this.tokens.getLifetimes(), ...this.bucket.getSettings(), bulkOperationDelayMs: this.settings.bulkOperationDelayMs };
   }
 
   /** The user record Shopify puts in an online token's associated_user. */
@@ -149,6 +158,7 @@ export class SandboxCore {
   }
 
   close(): void {
+    this.bulkOperations.close();
     this.webhooks.close();
     this.faults.close();
   }

@@ -146,13 +146,15 @@ export function adminGraphql(core: SandboxCore): express.Router {
         response.status(400).json({ errors: { query: "Required parameter missing or invalid" } });
         return;
       }
-      run(core, { store: core.store, shop, searchWarnings: [] }, graphqlRequest, response, request);
+      // The URL the client reached the sandbox at, for the URLs the sandbox hands out (bulk operation results).
+      const baseUrl = `${request.protocol}://${request.get("Host")}`;
+      run(core, { store: core.store, shop, searchWarnings: [] }, graphqlRequest, response, { call: request, baseUrl });
     },
   );
   return router;
 }
 
-function run(core: SandboxCore, context: ResolverContext, request: GraphqlRequest, response: Response, call: object): void {
+function run(core: SandboxCore, context: ResolverContext, request: GraphqlRequest, response: Response, call: { call: object; baseUrl: string }): void {
   const schema = loadAdminSchema();
   const domain = context.shop.domain;
   let document: DocumentNode;
@@ -222,8 +224,9 @@ function run(core: SandboxCore, context: ResolverContext, request: GraphqlReques
     ? createMutationRoot(context, {
         inventory: core.inventory,
         idempotency: core.idempotency,
+        bulk: core.bulkOperations,
         stats: core.stats,
-        call,
+        ...call,
       })
     : operation.operation === "query"
       ? createQueryRoot(context)

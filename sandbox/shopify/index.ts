@@ -50,6 +50,8 @@ export interface ShopifySandboxOptions {
   restoreRatePerSecond?: number;
   /** Query cost bucket size; default 2000. */
   bucketSize?: number;
+  /** How long a bulk operation takes to complete; default 200 ms. */
+  bulkOperationDelayMs?: number;
   /**
    * "demo" (default): the demo shop with locations, products, stock and customers; "empty": a bare shop;
    * "catalog": the demo shop's domain with a generated catalog (`catalog`, README "Data").
@@ -123,6 +125,7 @@ function createApp(core: SandboxCore): express.Express {
   });
   app.use(tokenEndpoint(core));
   app.use(adminGraphql(core));
+  app.use(core.bulkOperations.router());
   app.use(controlApi(core));
   app.use(adminPages(core));
   app.get(
@@ -153,6 +156,7 @@ export async function startShopifySandbox(options: ShopifySandboxOptions): Promi
       refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds ?? NINETY_DAYS,
       restoreRatePerSecond: options.restoreRatePerSecond ?? 100,
       bucketSize: options.bucketSize ?? 2000,
+      bulkOperationDelayMs: options.bulkOperationDelayMs ?? 200,
     },
     appConfig,
     options.seed ?? "demo",

@@ -1,5 +1,6 @@
 import { getDirectiveValues, GraphQLError, type FieldNode, type GraphQLResolveInfo } from "graphql";
 import { loadAdminSchema } from "./admin-schema";
+import type { BulkOperations } from "./bulk-operations";
 import { canonicalJson, type IdempotencyRegistry } from "./idempotency";
 import type { AdjustQuantitiesInput, InventoryMutationResult, InventoryService, InventoryUserError, SetQuantitiesInput } from "./inventory";
 import { createViews, type ResolverContext, type View } from "./resolvers";
@@ -7,8 +8,8 @@ import type { StatsCounter } from "./stats";
 
 /**
  * The mutations the sandbox implements, resolved like the query root (resolvers.ts): inventoryAdjustQuantities and
- * inventorySetQuantities, which Shopify requires an `@idempotent(key:)` directive on since 2026-04. Any other mutation
- * answers that it is not implemented.
+ * inventorySetQuantities, which Shopify requires an `@idempotent(key:)` directive on since 2026-04, and
+ * bulkOperationRunQuery. Any other mutation answers that it is not implemented.
  */
 
 type Args = Record<string, unknown>;
@@ -19,9 +20,12 @@ const MAX_INPUT_SIZE = 250;
 export interface MutationServices {
   inventory: InventoryService;
   idempotency: IdempotencyRegistry<InventoryMutationResult>;
+  bulk: BulkOperations;
   stats: StatsCounter;
   /** The HTTP call being served: it holds its idempotency keys. */
   call: object;
+  /** The sandbox's URL as the client reached it, for the bulk operation result URLs. */
+  baseUrl: string;
 }
 
 function topLevelError(info: GraphQLResolveInfo, message: string, code: string, path: (string | number)[] = [info.path.key]): GraphQLError {
@@ -37,7 +41,7 @@ function idempotencyKey(info: GraphQLResolveInfo): string | undefined {
 
 export function createMutationRoot(context: ResolverContext, services: MutationServices): View {
   const { shop } = context;
-  const { adjustmentGroupView } = createViews(context);
+  const { adjustmentGroupView, bulkOperationView } = createViews(context);
 
   const inventoryPayload = (payloadType: string, errorType: string, result: InventoryMutationResult): View => ({
     __typename: payloadType,
@@ -103,6 +107,14 @@ export function createMutationRoot(context: ResolverContext, services: MutationS
         services.inventory.setQuantities(shop, input),
       );
       return inventoryPayload("InventorySetQuantitiesPayload", "InventorySetQuantitiesUserError", result);
+    },
+    bulkOperationRunQuery: (args: Args) => {
+      const { operation, userErrors } = services.bulk.runQuery(shop, args.query as string, services.baseUrl);
+      return {
+        __typename: "BulkOperationRunQueryPayload",
+        bulkOperation: operation && bulkOperationView(operation),
+        userErrors: userErrors.map((error) => ({ __typename: "BulkOperationUserError", ...error })),
+      };
     },
   };
 }

@@ -4,6 +4,7 @@ import { matchesSearch, parseSearchQuery, unknownSearchFields, type SearchFields
 import {
   QUANTITY_NAMES,
   quantityOf,
+  type BulkOperationRecord,
   type InventoryAdjustmentGroupRecord,
   type InventoryItemRecord,
   type InventoryLevelRecord,
@@ -38,6 +39,11 @@ export interface ResolverContext {
   shop: ShopRecord;
   /** Search warnings for `extensions.search`, as Shopify reports fields a query filter does not know. */
   searchWarnings: SearchWarning[];
+  /**
+   * A bulk operation's run (bulk-operations.ts): connections return every record, as Shopify pages through them
+   * itself, and take no first/last.
+   */
+  bulk?: boolean;
 }
 
 export function notImplemented(what: string): GraphQLError {
@@ -63,9 +69,11 @@ interface ConnectionOptions<T extends { id: number }> {
 
 /** Relay connection over records, with Shopify's first/last/after/before/reverse/sortKey/query arguments. */
 function connection<T extends { id: number }>(records: T[], args: Args, context: ResolverContext, info: GraphQLResolveInfo, options: ConnectionOptions<T>): View {
-  const first = args.first as number | null | undefined;
-  const last = args.last as number | null | undefined;
-  if (first == null && last == null) throw new GraphQLError("you must provide one of first or last");
+  // A bulk operation reads the whole list: its pagination arguments are ignored.
+  const paged = context.bulk ? {} : args;
+  const first = paged.first as number | null | undefined;
+  const last = paged.last as number | null | undefined;
+  if (first == null && last == null && !context.bulk) throw new GraphQLError("you must provide one of first or last");
 
   let selected = records;
   const query = args.query as string | null | undefined;
@@ -97,8 +105,8 @@ function connection<T extends { id: number }>(records: T[], args: Args, context:
     const id = decodeCursor(cursor);
     return sorted.findIndex((record) => record.id === id);
   };
-  if (typeof args.after === "string") start = indexOfCursor(args.after) + 1;
-  if (typeof args.before === "string") end = Math.max(start, indexOfCursor(args.before));
+  if (typeof paged.after === "string") start = indexOfCursor(paged.after) + 1;
+  if (typeof paged.before === "string") end = Math.max(start, indexOfCursor(paged.before));
   if (first != null) end = Math.min(end, start + Math.max(0, first));
   if (last != null) start = Math.max(start, end - Math.max(0, last));
 
@@ -446,6 +454,26 @@ export function createViews(context: ResolverContext) {
     };
   }
 
+  function bulkOperationView(operation: BulkOperationRecord): View {
+    const done = operation.status === "COMPLETED";
+    return {
+      __typename: "BulkOperation",
+      id: gid("BulkOperation", operation.id),
+      type: operation.type,
+      status: operation.status,
+      errorCode: operation.errorCode,
+      query: operation.query,
+      createdAt: iso(operation.createdAt),
+      completedAt: operation.completedAt && iso(operation.completedAt),
+      // UnsignedInt64 is serialized as a string, as Shopify does.
+      objectCount: String(operation.objectCount),
+      rootObjectCount: String(operation.rootObjectCount),
+      fileSize: done && operation.fileSize !== null ? String(operation.fileSize) : null,
+      url: done ? operation.url : null,
+      partialDataUrl: null,
+    };
+  }
+
   /** node(id) for the modelled types: null when nothing has that id, an error for a type the sandbox lacks. */
   function nodeView(id: string): View | null {
     const parsed = parseGid(id);
@@ -476,6 +504,10 @@ export function createViews(context: ResolverContext) {
         const group = shop.adjustmentGroups.get(parsed.id);
         return group ? adjustmentGroupView(group) : null;
       }
+      case "BulkOperation": {
+        const operation = shop.bulkOperations.get(parsed.id);
+        return operation ? bulkOperationView(operation) : null;
+      }
       default:
         throw notImplemented(`Looking up ${parsed.type} objects`);
     }
@@ -500,6 +532,7 @@ export function createViews(context: ResolverContext) {
     itemView,
     levelView,
     adjustmentGroupView,
+    bulkOperationView,
     nodeView,
     typedNode,
   };
@@ -510,14 +543,21 @@ export function createQueryRoot(context: ResolverContext): View {
   const { shop } = context;
   const views = createViews(context);
   const { primaryLocationId, productSearch, variantSearch, itemSearch, locationSearch, variantConnection } = views;
-  const { shopView, locationView, productView, itemView, nodeView, typedNode } = views;
+  const { shopView, locationView, productView, itemView, bulkOperationView, nodeView, typedNode } = views;
   const products = () => [...shop.products.values()];
   const variants = () => [...shop.variants.values()];
   const items = () => [...shop.inventoryItems.values()];
   const locations = (args: Args) => [...shop.locations.values()].filter((location) => location.isActive || args.includeInactive === true);
+  const bulkOperations = () => [...shop.bulkOperations.values()];
   const countMatching = <T>(records: T[], args: Args, fields: SearchFields<T>, freeText: string[]) => {
     const query = parseSearchQuery((args.query as string | null | undefined) ?? "");
     return count(records.filter((record) => matchesSearch(record, query, fields, freeText)).length, args);
+  };
+  const bulkOperationSearch: SearchFields<BulkOperationRecord> = {
+    id: { get: (o) => o.id },
+    status: { get: (o) => o.status },
+    operation_type: { get: (o) => o.type },
+    created_at: { get: (o) => o.createdAt },
   };
 
   return {
@@ -567,5 +607,20 @@ export function createQueryRoot(context: ResolverContext): View {
         search: { fields: itemSearch, freeText: ["sku"] },
       }),
     inventoryLevel: (args: Args) => typedNode(args.id as string, "InventoryLevel"),
+    bulkOperation: (args: Args) => typedNode(args.id as string, "BulkOperation"),
+    bulkOperations: (args: Args, _context: ResolverContext, info: GraphQLResolveInfo) =>
+      connection(bulkOperations(), args, context, info, {
+        typeName: "BulkOperation",
+        view: bulkOperationView,
+        sortKeys: { CREATED_AT: (o) => o.createdAt.getTime(), COMPLETED_AT: (o) => o.completedAt?.getTime() ?? 0 },
+        defaultSortKey: "CREATED_AT",
+        search: { fields: bulkOperationSearch, freeText: [] },
+      }),
+    // Deprecated by Shopify in favour of bulkOperations, still answered: the app's latest operation of the type.
+    currentBulkOperation: (args: Args) => {
+      const type = (args.type as string | null | undefined) ?? "QUERY";
+      const latest = bulkOperations().filter((operation) => operation.type === type).at(-1);
+      return latest ? bulkOperationView(latest) : null;
+    },
   };
 }

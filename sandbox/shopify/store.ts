@@ -1,8 +1,8 @@
 /**
  * The sandbox's Shopify data: shops, their app installation, locations, products, variants, inventory items and
- * inventory levels, and customers (for the compliance webhooks); and what apps create: inventory adjustment groups.
- * Plain records keyed by numeric id; GraphQL views (resolvers.ts) read them, and the inventory changes
- * (inventory.ts) write them through the methods here.
+ * inventory levels, and customers (for the compliance webhooks); and what apps create: inventory adjustment groups
+ * and bulk operations. Plain records keyed by numeric id; GraphQL views (resolvers.ts) read them, and the inventory
+ * mutations (inventory.ts) and bulk operations (bulk-operations.ts) write them through the methods here.
  */
 
 /** Quantity names of Shopify's inventory states; on_hand is derived (available + committed + unavailable). */
@@ -57,6 +57,7 @@ export interface ShopRecord {
   customers: CustomerRecord[];
   /** The latest inventory adjustment groups (node(id) finds them), oldest first; bounded (MAX_KEPT_ADJUSTMENT_GROUPS). */
   adjustmentGroups: Map<number, InventoryAdjustmentGroupRecord>;
+  bulkOperations: Map<number, BulkOperationRecord>;
 }
 
 export interface LocationRecord {
@@ -141,6 +142,26 @@ export interface InventoryAdjustmentGroupRecord {
   changes: InventoryChangeRecord[];
 }
 
+export type BulkOperationStatus = "CREATED" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELING" | "CANCELED" | "EXPIRED";
+
+export interface BulkOperationRecord {
+  id: number;
+  type: "QUERY";
+  query: string;
+  status: BulkOperationStatus;
+  errorCode: "ACCESS_DENIED" | "INTERNAL_SERVER_ERROR" | "TIMEOUT" | null;
+  createdAt: Date;
+  completedAt: Date | null;
+  objectCount: number;
+  rootObjectCount: number;
+  /** The JSONL result, kept in memory and served at `url`; null until the operation completes. */
+  result: string | null;
+  /** Bytes of the result. */
+  fileSize: number | null;
+  /** Where the result is served (on the sandbox, as Shopify serves it from its storage). */
+  url: string | null;
+}
+
 export interface CustomerRecord {
   id: number;
   firstName: string;
@@ -188,7 +209,7 @@ export interface NewProduct {
   createdAt: Date;
 }
 
-type IdKind = "shop" | "location" | "product" | "variant" | "inventoryItem" | "customer" | "order" | "adjustmentGroup";
+type IdKind = "shop" | "location" | "product" | "variant" | "inventoryItem" | "customer" | "order" | "adjustmentGroup" | "bulkOperation";
 
 // Ids in the ranges Shopify hands out today, so that they look (and overflow 32-bit integers) like real ones.
 const FIRST_IDS: Record<IdKind, number> = {
@@ -200,6 +221,7 @@ const FIRST_IDS: Record<IdKind, number> = {
   customer: 7_800_000_000_001,
   order: 6_100_000_000_001,
   adjustmentGroup: 31_000_000_001,
+  bulkOperation: 5_200_000_001,
 };
 
 /**
@@ -259,6 +281,7 @@ export class ShopifyStore {
       inventoryLevels: new Map(),
       customers: [],
       adjustmentGroups: new Map(),
+      bulkOperations: new Map(),
     };
     this.shops.set(shop.domain, shop);
     return shop;

@@ -15,7 +15,8 @@ import { waitUntil } from "../support/webhook-receiver";
 /**
  * The Shopify sandbox's inventory surface, driven by the real @shopify/shopify-api as the app's inventory sync will
  * drive it: inventoryAdjustQuantities / inventorySetQuantities with changeFromQuantity and @idempotent keys,
- * inventory_levels/update webhooks validated by the library, sales on Shopify's side and the generated catalog.
+ * inventory_levels/update webhooks validated by the library, sales on Shopify's side, the generated catalog and
+ * bulk operations.
  */
 
 const TOML = `
@@ -26,7 +27,7 @@ scopes = "read_products,read_locations,read_inventory,write_inventory"
 api_version = "2026-10"
 
   [[webhooks.subscriptions]]
-  topics = ["inventory_levels/update"]
+  topics = ["inventory_levels/update", "bulk_operations/finish"]
   uri = "/webhooks/shopify/events"
 `;
 
@@ -161,6 +162,7 @@ beforeAll(async () => {
     apiKey: SANDBOX_SHOPIFY_API_KEY,
     apiSecret: SANDBOX_SHOPIFY_API_SECRET,
     appTomlPath: path.join(tomlDir, "shopify.app.toml"),
+    bulkOperationDelayMs: 50,
   });
   shopify = shopifyApi({
     apiKey: SANDBOX_SHOPIFY_API_KEY,
@@ -464,7 +466,7 @@ describe("sales and stock on Shopify's side", () => {
   });
 });
 
-describe("generated catalog", () => {
+describe("generated catalog and bulk operations", () => {
   const shop = "bench-catalog.myshopify.com";
   let catalogSession: Session;
   beforeAll(async () => {
@@ -483,6 +485,65 @@ describe("generated catalog", () => {
     expect(answer.data!.productVariants.nodes.map((variant) => [variant.sku, variant.barcode, variant.inventoryItem.inventoryLevels.nodes.map((level) => level.quantities[0]!.quantity)])).toEqual([
       [catalogSku(1), "2000000000015", [7, 20]],
       [catalogSku(2000), "2000000020006", [0, 13]],
+    ]);
+  });
+
+  it("runs a bulk query and serves Shopify's JSONL: one line per node, nested nodes with __parentId", async () => {
+    const query = `{ productVariants { edges { node { id sku barcode inventoryItem { id inventoryLevels { edges { node { location { id } quantities(names: ["available"]) { name quantity } } } } } } } } }`;
+    const started = await graphql<{ bulkOperationRunQuery: { bulkOperation: { id: string; status: string }; userErrors: UserError[] } }>(
+      `mutation Run($query: String!) { bulkOperationRunQuery(query: $query) { bulkOperation { id status } userErrors { field message code } } }`,
+      { query },
+      { session: catalogSession },
+    );
+    const { bulkOperation, userErrors } = started.data!.bulkOperationRunQuery;
+    expect(userErrors).toEqual([]);
+    expect(bulkOperation.status).toBe("CREATED");
+
+    type Operation = { status: string; objectCount: string; rootObjectCount: string; fileSize: string | null; url: string | null };
+    let operation: Operation | undefined;
+    for (let poll = 0; poll < 100 && operation?.status !== "COMPLETED"; poll++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      operation = (await graphql<{ bulkOperation: Operation }>(`query Poll($id: ID!) { bulkOperation(id: $id) { status objectCount rootObjectCount fileSize url } }`, { id: bulkOperation.id }, { session: catalogSession }))
+        .data!.bulkOperation;
+    }
+    expect(operation).toMatchObject({ status: "COMPLETED", objectCount: "6000", rootObjectCount: "2000" });
+
+    const file = await fetch(operation!.url!);
+    const body = await file.text();
+    expect(Number(operation!.fileSize)).toBe(Buffer.byteLength(body));
+    const lines = body.trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toHaveLength(6000);
+    const [variant, level] = lines;
+    expect(variant).toEqual({ id: expect.stringMatching(/^gid:\/\/shopify\/ProductVariant\/\d+$/), sku: "SKU-00001", barcode: "2000000000015", inventoryItem: { id: expect.stringMatching(/^gid:\/\/shopify\/InventoryItem\//) } });
+    expect(level).toEqual({ location: { id: locationId("Main Street Store", shop) }, quantities: [{ name: "available", quantity: 7 }], __parentId: variant!.id });
+    expect(lines.filter((line) => line.__parentId === undefined).map((line) => line.sku)).toEqual(Array.from({ length: 2000 }, (_, index) => catalogSku(index + 1)));
+
+    await waitUntil(() => received.some((webhook) => webhook.headers["x-shopify-topic"] === "bulk_operations/finish"));
+    expect(received.find((webhook) => webhook.headers["x-shopify-topic"] === "bulk_operations/finish")!.payload).toMatchObject({
+      admin_graphql_api_id: bulkOperation.id,
+      status: "completed",
+      type: "query",
+      error_code: null,
+    });
+  });
+
+  it("refuses a bulk query Shopify would refuse", async () => {
+    const run = (query: string) =>
+      graphql<{ bulkOperationRunQuery: { bulkOperation: null; userErrors: UserError[] } }>(
+        `mutation Run($query: String!) { bulkOperationRunQuery(query: $query) { bulkOperation { id } userErrors { field message code } } }`,
+        { query },
+        { session: catalogSession },
+      );
+
+    expect((await run("{ shop { name } }")).data!.bulkOperationRunQuery.userErrors).toEqual([
+      { field: ["query"], message: "Bulk queries must contain at least one connection.", code: "INVALID" },
+    ]);
+    expect((await run("{ products { edges { node { title variants { edges { node { id } } } } } } }")).data!.bulkOperationRunQuery.userErrors).toEqual([
+      {
+        field: ["query"],
+        message: "The parent 'node' field for a nested connection must select the 'id' field without an alias and must be of 'ID' return type. Connection fields without 'id': products.",
+        code: "INVALID",
+      },
     ]);
   });
 });
