@@ -3,6 +3,7 @@ import { z } from "zod";
 import { faultSettingsInput } from "../common/faults";
 import { UnknownShopError, type SandboxCore } from "./core";
 import { asyncHandler } from "./http";
+import { InventoryRequestError, type ItemReference } from "./inventory";
 import { seedShop } from "./seed";
 import { MissingPayloadError } from "./webhook-payloads";
 
@@ -16,11 +17,44 @@ const MAX_SHOPS = 100;
 
 const shopDomain = z.string().regex(/^[a-z0-9][a-z0-9-]*\.myshopify\.com$/, "must be <handle>.myshopify.com");
 
-const newShopBody = z.strictObject({
-  shop: shopDomain,
-  name: z.string().min(1).optional(),
-  seed: z.enum(["demo", "empty"]).default("demo"),
-});
+const newShopBody = z
+  .strictObject({
+    shop: shopDomain,
+    name: z.string().min(1).optional(),
+    seed: z.enum(["demo", "empty", "catalog"]).default("demo"),
+    // Seed "catalog" only (README "Data"): the generated catalog's size and shape.
+    variants: z.number().int().min(1).max(100_000).optional(),
+    skuPrefix: z.string().regex(/^[A-Za-z0-9._-]{0,20}$/, "letters, digits, '.', '_' or '-', at most 20").optional(),
+    locations: z.number().int().min(1).max(20).optional(),
+    variantsPerProduct: z.number().int().min(1).max(100).optional(),
+    available: z.number().int().min(-1_000_000).max(1_000_000).optional(),
+  })
+  .refine((body) => body.seed === "catalog" || Object.keys(body).every((key) => ["shop", "name", "seed"].includes(key)), {
+    message: "variants, skuPrefix, locations, variantsPerProduct and available go with seed \"catalog\" only",
+  });
+
+/** An inventory item: by id (a number, or its gid) or by SKU, exactly one of the two. */
+const itemReference = {
+  inventoryItemId: z.union([z.number().int().positive(), z.string().min(1)]).optional(),
+  sku: z.string().min(1).optional(),
+};
+const oneItem = (body: { inventoryItemId?: unknown; sku?: unknown }) => (body.inventoryItemId === undefined) !== (body.sku === undefined);
+const oneItemMessage = { message: "give inventoryItemId or sku (one of them)" };
+const locationId = z.union([z.number().int().positive(), z.string().min(1)]);
+
+const saleBody = z
+  .strictObject({ ...itemReference, locationId: locationId.optional(), quantity: z.number().int().min(1).max(1_000_000), fulfilled: z.boolean().optional() })
+  .refine(oneItem, oneItemMessage);
+
+const stockBody = z
+  .strictObject({ ...itemReference, locationId, available: z.number().int().min(-1_000_000_000).max(1_000_000_000), silent: z.boolean().optional() })
+  .refine(oneItem, oneItemMessage);
+
+const stockQuery = z.object({ inventoryItemId: z.string().min(1).optional(), sku: z.string().min(1).optional(), locationId: z.string().min(1).optional() }).refine(oneItem, oneItemMessage);
+
+function itemOf(body: { inventoryItemId?: number | string; sku?: string }): ItemReference {
+  return body.sku !== undefined ? { sku: body.sku } : { inventoryItemId: body.inventoryItemId! };
+}
 
 const webhookBody = z.strictObject({
   topic: z.string().regex(/^[a-z_]+\/[a-z_]+$/, "must be a topic like orders/paid"),
@@ -34,6 +68,7 @@ const configBody = z.strictObject({
   refreshTokenLifetimeSeconds: z.number().int().positive().optional(),
   restoreRatePerSecond: z.number().positive().optional(),
   bucketSize: z.number().int().positive().optional(),
+  bulkOperationDelayMs: z.number().int().min(0).max(600_000).optional(),
 });
 
 const sessionTokenQuery = z.object({ user: z.string().regex(/^\d+$/).optional() });
@@ -103,8 +138,9 @@ export function controlApi(core: SandboxCore): express.Router {
     const body = parse(newShopBody, request.body);
     if (core.store.shop(body.shop)) throw new BadRequest(409, `${body.shop} already exists`);
     if (core.store.shops.size >= MAX_SHOPS) throw new BadRequest(409, `The sandbox holds at most ${MAX_SHOPS} shops`);
-    const shop = seedShop(core.store, body.shop, body.seed, body.name);
-    response.status(201).json({ shop: shop.domain, name: shop.name, installed: shop.installed });
+    const { shop: domain, name, seed, ...catalog } = body;
+    const shop = seedShop(core.store, domain, seed, name, catalog);
+    response.status(201).json({ shop: shop.domain, name: shop.name, installed: shop.installed, variants: shop.variants.size, locations: shop.locations.size });
   });
 
   router.get("/_sandbox/shops/:shop/session-token", (request, response) => {
@@ -130,6 +166,23 @@ export function controlApi(core: SandboxCore): express.Router {
       response.json({ deliveries: await core.deliver(request.params.shop ?? "", body.topic, body.payload, { customerId: body.customerId }) });
     }),
   );
+  // What happens to stock on Shopify's side without the app: online sales, and stock set for a test.
+  router.post("/_sandbox/shops/:shop/sales", (request, response) => {
+    const { locationId: location, quantity, fulfilled, ...item } = parse(saleBody, request.body);
+    const sale = core.sell(request.params.shop ?? "", itemOf(item), { quantity, fulfilled, ...(location !== undefined && { locationId: location }) });
+    if (sale.sold) response.json(sale);
+    else response.status(409).json({ error: sale.reason, ...sale });
+  });
+  router.post("/_sandbox/shops/:shop/inventory", (request, response) => {
+    const { locationId: location, available, silent, ...item } = parse(stockBody, request.body);
+    const shop = core.shop(request.params.shop ?? "");
+    response.json({ available: core.inventory.setAvailable(shop, itemOf(item), location, available, { silent }) });
+  });
+  router.get("/_sandbox/shops/:shop/inventory", (request, response) => {
+    const { locationId: location, ...item } = parse(stockQuery, request.query);
+    response.json({ available: core.inventory.availableAt(core.shop(request.params.shop ?? ""), itemOf(item), location) });
+  });
+
   router.post("/_sandbox/shops/:shop/expire-tokens", (request, response) => {
     core.shop(request.params.shop ?? "");
     response.json({ expired: core.tokens.expireAccessTokens(request.params.shop ?? "") });
@@ -151,6 +204,7 @@ export function controlApi(core: SandboxCore): express.Router {
     if (error instanceof BadRequest) response.status(error.status).json({ error: error.message });
     else if (error instanceof UnknownShopError) response.status(404).json({ error: error.message });
     else if (error instanceof MissingPayloadError) response.status(400).json({ error: error.message });
+    else if (error instanceof InventoryRequestError) response.status(error.status).json({ error: error.message });
     else next(error);
   });
   return router;

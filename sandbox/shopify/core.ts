@@ -1,12 +1,15 @@
 import { Faults, type FaultSettings, type FaultSettingsInput } from "../common/faults";
 import type { AppConfig } from "./app-config";
+import { BulkOperations } from "./bulk-operations";
 import { LeakyBucket } from "./cost";
-import { seedStore, type SeedKind } from "./seed";
+import { IdempotencyRegistry } from "./idempotency";
+import { InventoryService, type InventoryMutationResult, type ItemReference, type SaleRequest, type SaleResult } from "./inventory";
+import { seedStore, type CatalogOptions, type SeedKind } from "./seed";
 import { signSessionToken } from "./session-token";
 import { StatsCounter } from "./stats";
-import { ShopifyStore, type ShopRecord } from "./store";
+import { ShopifyStore, type InventoryLevelRecord, type ShopRecord } from "./store";
 import { TokenRegistry } from "./tokens";
-import { defaultPayload, type PayloadOptions } from "./webhook-payloads";
+import { defaultPayload, inventoryLevelPayload, type PayloadOptions } from "./webhook-payloads";
 import { WebhookDispatcher, type WebhookDelivery } from "./webhooks";
 
 /** The staff member every sandbox shop has: its owner, who opens the app in the admin. */
@@ -20,10 +23,15 @@ export interface SandboxSettings {
   refreshTokenLifetimeSeconds: number;
   restoreRatePerSecond: number;
   bucketSize: number;
+  /** How long a bulk operation takes from creation to COMPLETED. */
+  bulkOperationDelayMs: number;
 }
 
 /** What can change while the sandbox runs (POST /_sandbox/config). */
-export type RuntimeSettings = Pick<SandboxSettings, "accessTokenLifetimeSeconds" | "refreshTokenLifetimeSeconds" | "restoreRatePerSecond" | "bucketSize">;
+export type RuntimeSettings = Pick<
+  SandboxSettings,
+  "accessTokenLifetimeSeconds" | "refreshTokenLifetimeSeconds" | "restoreRatePerSecond" | "bucketSize" | "bulkOperationDelayMs"
+>;
 
 export class UnknownShopError extends Error {
   constructor(readonly shop: string) {
@@ -42,14 +50,18 @@ export class SandboxCore {
   readonly tokens: TokenRegistry;
   readonly bucket: LeakyBucket;
   readonly webhooks: WebhookDispatcher;
+  readonly inventory: InventoryService;
+  readonly idempotency = new IdempotencyRegistry<InventoryMutationResult>();
+  readonly bulkOperations: BulkOperations;
   readonly appOrigin: string;
 
   constructor(
     readonly settings: SandboxSettings,
     readonly appConfig: AppConfig,
     seed: SeedKind,
+    catalog?: CatalogOptions,
   ) {
-    seedStore(this.store, seed);
+    seedStore(this.store, seed, catalog);
     this.appOrigin = new URL(settings.appUrl).origin;
     this.tokens = new TokenRegistry({
       accessTokenLifetimeSeconds: settings.accessTokenLifetimeSeconds,
@@ -57,6 +69,18 @@ export class SandboxCore {
     });
     this.bucket = new LeakyBucket({ bucketSize: settings.bucketSize, restoreRatePerSecond: settings.restoreRatePerSecond });
     this.webhooks = new WebhookDispatcher({ appUrl: settings.appUrl, apiSecret: settings.apiSecret, config: appConfig, stats: this.stats, faults: this.faults });
+    this.inventory = new InventoryService(this.store, (shop, levels) => this.levelsChanged(shop, levels));
+    this.bulkOperations = new BulkOperations(this.store, this.webhooks, () => this.settings);
+  }
+
+  /** inventory_levels/update for each level whose available changed: one event (one event id) per level. */
+  private levelsChanged(shop: ShopRecord, levels: InventoryLevelRecord[]): void {
+    for (const level of levels) {
+      void this.webhooks
+        .deliverEvent(shop.domain, "inventory_levels/update", inventoryLevelPayload(shop, level))
+        // The dispatcher logs a failed delivery itself; the change that raised it does not wait for it.
+        .catch(() => undefined);
+    }
   }
 
   shop(domain: string): ShopRecord {
@@ -96,13 +120,14 @@ export class SandboxCore {
   }
 
   configure(settings: Partial<RuntimeSettings>): RuntimeSettings {
-    const { accessTokenLifetimeSeconds, refreshTokenLifetimeSeconds, restoreRatePerSecond, bucketSize } = settings;
+    const { accessTokenLifetimeSeconds, refreshTokenLifetimeSeconds, restoreRatePerSecond, bucketSize, bulkOperationDelayMs } = settings;
+    if (bulkOperationDelayMs !== undefined) this.settings.bulkOperationDelayMs = bulkOperationDelayMs;
     this.tokens.setLifetimes({
       ...(accessTokenLifetimeSeconds !== undefined && { accessTokenLifetimeSeconds }),
       ...(refreshTokenLifetimeSeconds !== undefined && { refreshTokenLifetimeSeconds }),
     });
     this.bucket.configure({ ...(restoreRatePerSecond !== undefined && { restoreRatePerSecond }), ...(bucketSize !== undefined && { bucketSize }) });
-    return { ...this.tokens.getLifetimes(), ...this.bucket.getSettings() };
+    return { ...this.tokens.getLifetimes(), ...this.bucket.getSettings(), bulkOperationDelayMs: this.settings.bulkOperationDelayMs };
   }
 
   /** The user record Shopify puts in an online token's associated_user. */
@@ -121,11 +146,19 @@ export class SandboxCore {
     };
   }
 
+  /** An online sale of the shop (InventoryService.sell), counted in the stats. */
+  sell(domain: string, item: ItemReference, sale: SaleRequest): SaleResult {
+    const result = this.inventory.sell(this.shop(domain), item, sale);
+    this.stats.count(domain, result.sold ? "sales" : "salesRefused");
+    return result;
+  }
+
   setFaults(faults: FaultSettingsInput): FaultSettings {
     return this.faults.configure(faults);
   }
 
   close(): void {
+    this.bulkOperations.close();
     this.webhooks.close();
     this.faults.close();
   }

@@ -32,7 +32,7 @@ export const MUTATION_COST = 10;
 /** Connection cost before its nodes. */
 export const CONNECTION_COST = 2;
 
-interface Walk {
+export interface Walk {
   schema: GraphQLSchema;
   fragments: Record<string, FragmentDefinitionNode>;
   variables: Record<string, unknown>;
@@ -48,14 +48,14 @@ function included(node: FieldNode | { directives?: FieldNode["directives"] }, va
   return skip?.if !== true && include?.if !== false;
 }
 
-interface SelectedField {
+export interface SelectedField {
   field: FieldNode;
   /** The type the field is selected on: the parent, or the type condition of the fragment around it. */
   parent: GraphQLCompositeType;
 }
 
 /** The fields a selection set selects, through inline fragments and fragment spreads. */
-function collectFields(set: SelectionSetNode, parent: GraphQLCompositeType, walk: Walk, seen: ReadonlySet<string> = new Set()): SelectedField[] {
+export function collectFields(set: SelectionSetNode, parent: GraphQLCompositeType, walk: Walk, seen: ReadonlySet<string> = new Set()): SelectedField[] {
   const typeNamed = (name: string | undefined) => (name ? (walk.schema.getType(name) as GraphQLCompositeType | undefined) : parent) ?? parent;
   return set.selections.flatMap((selection): SelectedField[] => {
     if (!included(selection, walk.variables)) return [];

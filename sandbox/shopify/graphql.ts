@@ -1,6 +1,7 @@
-import express, { type Response } from "express";
+import express, { type NextFunction, type Request, type Response } from "express";
 import {
   executeSync,
+  getDirectiveValues,
   getNamedType,
   getOperationAST,
   getVariableValues,
@@ -19,7 +20,8 @@ import type { SandboxCore } from "./core";
 import { graphqlFaults } from "./faults";
 import { CONNECTION_COST, isConnectionType, MAX_SINGLE_QUERY_COST, MUTATION_COST, requestedQueryCost } from "./cost";
 import { shopifyValidationErrors } from "./graphql-errors";
-import { createQueryRoot, notImplemented, type ResolverContext, type View, type ViewField } from "./resolvers";
+import { createMutationRoot } from "./mutations";
+import { createQueryRoot, notImplemented, resolveViewField, type ResolverContext, type View } from "./resolvers";
 
 /**
  * Admin GraphQL, POST https://{shop}/admin/api/2026-10/graphql.json: checks the access token, validates against
@@ -66,12 +68,54 @@ function fragmentsOf(document: DocumentNode): Record<string, FragmentDefinitionN
   );
 }
 
+/** The keys of the `@idempotent(key:)` directives on a mutation's root fields. */
+function idempotencyKeys(request: GraphqlRequest): string[] {
+  let document: DocumentNode;
+  try {
+    document = parse(request.query);
+  } catch {
+    return [];
+  }
+  const operation = getOperationAST(document, request.operationName);
+  if (operation?.operation !== "mutation") return [];
+  const directive = loadAdminSchema().getDirective("idempotent")!;
+  return operation.selectionSet.selections.flatMap((selection) => {
+    if (selection.kind !== Kind.FIELD) return [];
+    try {
+      const key = getDirectiveValues(directive, selection, request.variables)?.key;
+      return typeof key === "string" ? [key] : [];
+    } catch {
+      // An invalid key fails in execution with its own error.
+      return [];
+    }
+  });
+}
+
+/**
+ * A mutation holds its idempotency keys from its arrival (before the fault switches' latency) until it is answered
+ * or its connection closes, so that a second call with a key in use is refused as concurrent (idempotency.ts).
+ */
+function holdIdempotencyKeys(core: SandboxCore) {
+  return (request: Request, response: Response, next: NextFunction) => {
+    const graphqlRequest = readRequest(request.body);
+    const keys = graphqlRequest ? idempotencyKeys(graphqlRequest) : [];
+    if (keys.length > 0) {
+      for (const key of keys) core.idempotency.claim(request.params.shop ?? "", key, request);
+      const release = () => core.idempotency.release(request);
+      response.once("finish", release);
+      response.once("close", release);
+    }
+    next();
+  };
+}
+
 export function adminGraphql(core: SandboxCore): express.Router {
   const router = express.Router();
   router.post(
     "/store/:shop/admin/api/:version/graphql.json",
     express.json({ limit: "1mb" }),
     express.text({ type: "application/graphql", limit: "1mb" }),
+    holdIdempotencyKeys(core),
     core.faults.middleware(graphqlFaults(core)),
     (request, response) => {
       const domain = request.params.shop!;
@@ -102,13 +146,15 @@ export function adminGraphql(core: SandboxCore): express.Router {
         response.status(400).json({ errors: { query: "Required parameter missing or invalid" } });
         return;
       }
-      run(core, { store: core.store, shop, searchWarnings: [] }, graphqlRequest, response);
+      // The URL the client reached the sandbox at, for the URLs the sandbox hands out (bulk operation results).
+      const baseUrl = `${request.protocol}://${request.get("Host")}`;
+      run(core, { store: core.store, shop, searchWarnings: [] }, graphqlRequest, response, { call: request, baseUrl });
     },
   );
   return router;
 }
 
-function run(core: SandboxCore, context: ResolverContext, request: GraphqlRequest, response: Response): void {
+function run(core: SandboxCore, context: ResolverContext, request: GraphqlRequest, response: Response, call: { call: object; baseUrl: string }): void {
   const schema = loadAdminSchema();
   const domain = context.shop.domain;
   let document: DocumentNode;
@@ -163,21 +209,32 @@ function run(core: SandboxCore, context: ResolverContext, request: GraphqlReques
 
   let actual = 0;
   const mutationType = schema.getMutationType();
+  const isMutation = operation.operation === "mutation";
   const fieldResolver: GraphQLFieldResolver<View, ResolverContext> = (source, args, resolverContext, info) => {
     if (info.parentType === mutationType) {
+      // A mutation costs its flat price, whatever its payload returns.
       actual += MUTATION_COST;
-      throw notImplemented(`The mutation ${info.fieldName}`);
+      if (!(info.fieldName in source)) throw notImplemented(`The mutation ${info.fieldName}`);
     }
-    if (!(info.fieldName in source)) throw notImplemented(`${info.parentType.name}.${info.fieldName}`);
-    const value = source[info.fieldName];
-    const result = typeof value === "function" ? (value as ViewField)(args, resolverContext, info) : value;
-    actual += returnedCost(info.returnType, result);
+    const result = resolveViewField(source, args, resolverContext, info);
+    if (!isMutation) actual += returnedCost(info.returnType, result);
     return result;
   };
+  const rootValue = isMutation
+    ? createMutationRoot(context, {
+        inventory: core.inventory,
+        idempotency: core.idempotency,
+        bulk: core.bulkOperations,
+        stats: core.stats,
+        ...call,
+      })
+    : operation.operation === "query"
+      ? createQueryRoot(context)
+      : {};
   const result = executeSync({
     schema,
     document,
-    rootValue: operation.operation === "query" ? createQueryRoot(context) : {},
+    rootValue,
     contextValue: context,
     variableValues: request.variables,
     operationName: request.operationName,

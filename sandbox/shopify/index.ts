@@ -7,8 +7,9 @@ import { SandboxCore, type RuntimeSettings } from "./core";
 import { adminGraphql } from "./graphql";
 import { asyncHandler } from "./http";
 import { controlApi } from "./control-api";
+import type { ItemReference, SaleRequest, SaleResult } from "./inventory";
 import { tokenEndpoint } from "./oauth";
-import { DEMO_SHOP, type SeedKind } from "./seed";
+import { DEMO_SHOP, seedShop, type CatalogOptions, type SeedKind } from "./seed";
 import type { SandboxStats } from "./stats";
 import type { ShopifyStore } from "./store";
 import type { WebhookDelivery } from "./webhooks";
@@ -19,6 +20,8 @@ export { ADMIN_API_VERSION, loadAdminSchema } from "./admin-schema";
 export { SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET } from "./credentials";
 export { DEMO_SHOP } from "./seed";
 export type { FaultSettings, FaultSettingsInput } from "../common/faults";
+export { catalogSku, type CatalogOptions } from "./seed";
+export type { ItemReference, SaleRequest, SaleResult } from "./inventory";
 export type { SandboxStats } from "./stats";
 export type { WebhookDelivery } from "./webhooks";
 
@@ -47,8 +50,14 @@ export interface ShopifySandboxOptions {
   restoreRatePerSecond?: number;
   /** Query cost bucket size; default 2000. */
   bucketSize?: number;
-  /** "demo" (default): the demo shop with locations, products, stock and customers; "empty": a bare shop. */
+  /** How long a bulk operation takes to complete; default 200 ms. */
+  bulkOperationDelayMs?: number;
+  /**
+   * "demo" (default): the demo shop with locations, products, stock and customers; "empty": a bare shop;
+   * "catalog": the demo shop's domain with a generated catalog (`catalog`, README "Data").
+   */
   seed?: SeedKind;
+  catalog?: CatalogOptions;
 }
 
 export interface ShopifySandbox {
@@ -63,6 +72,8 @@ export interface ShopifySandbox {
   /** A session token as App Bridge would give the app (user 1001, the shop owner, by default). */
   sessionToken(shop?: string, userId?: string): string;
   install(shop?: string): void;
+  /** Adds a shop as POST /_sandbox/shops does (seed "demo" by default; "catalog" with `catalog`). */
+  addShop(shop: string, options?: { name?: string; seed?: SeedKind; catalog?: CatalogOptions }): void;
   /** Revokes the shop's tokens and delivers app/uninstalled. */
   uninstall(shop?: string): Promise<WebhookDelivery[]>;
   /** Delivers an event to the app's subscriptions of the topic; the default payload when none is given. */
@@ -77,6 +88,15 @@ export interface ShopifySandbox {
   resetFaults(): FaultSettings;
   /** Sends the webhook deliveries held for reordering now; how many there were. */
   flushWebhooks(): number;
+  /**
+   * An online sale (README "Control API"): available goes down at the location (default: the primary one).
+   * `sold: false` when the variant denies overselling and stock is short. Sends inventory_levels/update.
+   */
+  sell(shop: string, item: ItemReference, sale: SaleRequest): SaleResult;
+  /** Sets available at a location directly (test setup); sends inventory_levels/update unless silent. */
+  setAvailable(shop: string, item: ItemReference, locationId: number | string, available: number, options?: { silent?: boolean }): number;
+  /** A level's available: an item by SKU (string) or id (number or gid); null when not stocked at the location. */
+  available(shop: string, item: string | number, locationId?: number | string): number | null;
   close(): Promise<void>;
 }
 
@@ -105,6 +125,7 @@ function createApp(core: SandboxCore): express.Express {
   });
   app.use(tokenEndpoint(core));
   app.use(adminGraphql(core));
+  app.use(core.bulkOperations.router());
   app.use(controlApi(core));
   app.use(adminPages(core));
   app.get(
@@ -135,9 +156,11 @@ export async function startShopifySandbox(options: ShopifySandboxOptions): Promi
       refreshTokenLifetimeSeconds: options.refreshTokenLifetimeSeconds ?? NINETY_DAYS,
       restoreRatePerSecond: options.restoreRatePerSecond ?? 100,
       bucketSize: options.bucketSize ?? 2000,
+      bulkOperationDelayMs: options.bulkOperationDelayMs ?? 200,
     },
     appConfig,
     options.seed ?? "demo",
+    options.catalog,
   );
   const { url, close } = await listenOnLoopback(createApp(core), options.port);
 
@@ -149,6 +172,7 @@ export async function startShopifySandbox(options: ShopifySandboxOptions): Promi
     deliveries: () => core.webhooks.deliveries(),
     sessionToken: (shop = DEMO_SHOP, userId) => core.sessionToken(shop, userId),
     install: (shop = DEMO_SHOP) => void core.install(shop),
+    addShop: (shop, { name, seed = "demo", catalog } = {}) => void seedShop(core.store, shop, seed, name, catalog),
     uninstall: (shop = DEMO_SHOP) => core.uninstall(shop),
     deliverWebhook: (shop, topic, payload) => core.deliver(shop, topic, payload),
     expireAccessTokens: (shop = DEMO_SHOP) => core.tokens.expireAccessTokens(shop),
@@ -157,6 +181,12 @@ export async function startShopifySandbox(options: ShopifySandboxOptions): Promi
     faults: () => core.faults.current(),
     resetFaults: () => core.faults.reset(),
     flushWebhooks: () => core.faults.flushDeliveries(),
+    sell: (shop, item, sale) => core.sell(shop, item, sale),
+    setAvailable: (shop, item, locationId, available, setOptions) => core.inventory.setAvailable(core.shop(shop), item, locationId, available, setOptions),
+    available: (shop, item, locationId) => {
+      const reference: ItemReference = typeof item === "string" && !item.startsWith("gid://") ? { sku: item } : { inventoryItemId: item };
+      return core.inventory.availableAt(core.shop(shop), reference, locationId);
+    },
     close: async () => {
       core.close();
       await close();

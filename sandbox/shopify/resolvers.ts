@@ -1,9 +1,11 @@
-import { GraphQLError, responsePathAsArray, type GraphQLResolveInfo } from "graphql";
+import { GraphQLError, responsePathAsArray, type GraphQLFieldResolver, type GraphQLResolveInfo } from "graphql";
 import { decodeCursor, encodeCursor, gid, idOfType, parseGid } from "./gid";
 import { matchesSearch, parseSearchQuery, unknownSearchFields, type SearchFields } from "./search-query";
 import {
   QUANTITY_NAMES,
   quantityOf,
+  type BulkOperationRecord,
+  type InventoryAdjustmentGroupRecord,
   type InventoryItemRecord,
   type InventoryLevelRecord,
   type LocationRecord,
@@ -37,6 +39,11 @@ export interface ResolverContext {
   shop: ShopRecord;
   /** Search warnings for `extensions.search`, as Shopify reports fields a query filter does not know. */
   searchWarnings: SearchWarning[];
+  /**
+   * A bulk operation's run (bulk-operations.ts): connections return every record, as Shopify pages through them
+   * itself, and take no first/last.
+   */
+  bulk?: boolean;
 }
 
 export function notImplemented(what: string): GraphQLError {
@@ -44,6 +51,13 @@ export function notImplemented(what: string): GraphQLError {
     extensions: { code: "NOT_IMPLEMENTED_IN_SANDBOX" },
   });
 }
+
+/** Reads the view property named like the field, calling it if computed; a field the view lacks is not implemented. */
+export const resolveViewField: GraphQLFieldResolver<View, ResolverContext> = (source, args, context, info) => {
+  if (!(info.fieldName in source)) throw notImplemented(`${info.parentType.name}.${info.fieldName}`);
+  const value = source[info.fieldName];
+  return typeof value === "function" ? (value as ViewField)(args, context, info) : value;
+};
 
 interface ConnectionOptions<T extends { id: number }> {
   typeName: string;
@@ -55,9 +69,11 @@ interface ConnectionOptions<T extends { id: number }> {
 
 /** Relay connection over records, with Shopify's first/last/after/before/reverse/sortKey/query arguments. */
 function connection<T extends { id: number }>(records: T[], args: Args, context: ResolverContext, info: GraphQLResolveInfo, options: ConnectionOptions<T>): View {
-  const first = args.first as number | null | undefined;
-  const last = args.last as number | null | undefined;
-  if (first == null && last == null) throw new GraphQLError("you must provide one of first or last");
+  // A bulk operation reads the whole list: its pagination arguments are ignored.
+  const paged = context.bulk ? {} : args;
+  const first = paged.first as number | null | undefined;
+  const last = paged.last as number | null | undefined;
+  if (first == null && last == null && !context.bulk) throw new GraphQLError("you must provide one of first or last");
 
   let selected = records;
   const query = args.query as string | null | undefined;
@@ -89,8 +105,8 @@ function connection<T extends { id: number }>(records: T[], args: Args, context:
     const id = decodeCursor(cursor);
     return sorted.findIndex((record) => record.id === id);
   };
-  if (typeof args.after === "string") start = indexOfCursor(args.after) + 1;
-  if (typeof args.before === "string") end = Math.max(start, indexOfCursor(args.before));
+  if (typeof paged.after === "string") start = indexOfCursor(paged.after) + 1;
+  if (typeof paged.before === "string") end = Math.max(start, indexOfCursor(paged.before));
   if (first != null) end = Math.min(end, start + Math.max(0, first));
   if (last != null) start = Math.max(start, end - Math.max(0, last));
 
@@ -125,8 +141,10 @@ function money(amount: string, currencyCode: string): View {
 
 const iso = (date: Date) => date.toISOString();
 
-/** The root query object of one request: one property per implemented QueryRoot field, over one shop's records. */
-export function createQueryRoot(context: ResolverContext): View {
+export type Views = ReturnType<typeof createViews>;
+
+/** The views of one request over one shop's records; the query root and the mutations build their answers from them. */
+export function createViews(context: ResolverContext) {
   const { store, shop } = context;
   const primaryLocationId = [...shop.locations.keys()][0];
 
@@ -229,7 +247,7 @@ export function createQueryRoot(context: ResolverContext): View {
       deactivatedAt: null,
       fulfillsOnlineOrders: location.fulfillsOnlineOrders,
       shipsInventory: location.fulfillsOnlineOrders,
-      hasActiveInventory: store.levelsAtLocation(shop, location.id).length > 0,
+      hasActiveInventory: store.stocksAnything(shop, location.id),
       hasUnfulfilledOrders: false,
       isFulfillmentService: false,
       fulfillmentService: null,
@@ -330,7 +348,6 @@ export function createQueryRoot(context: ResolverContext): View {
 
   function itemView(item: InventoryItemRecord): View {
     const levels = store.levelsOfItem(shop, item.id);
-    const duplicates = item.sku === null ? 0 : [...shop.inventoryItems.values()].filter((other) => other.id !== item.id && other.sku === item.sku).length;
     return {
       __typename: "InventoryItem",
       id: gid("InventoryItem", item.id),
@@ -338,7 +355,8 @@ export function createQueryRoot(context: ResolverContext): View {
       sku: item.sku,
       tracked: item.tracked,
       requiresShipping: item.requiresShipping,
-      duplicateSkuCount: duplicates,
+      // Computed only when asked: it compares with every item of the shop.
+      duplicateSkuCount: () => (item.sku === null ? 0 : store.itemsWithSku(shop, item.sku).length - 1),
       unitCost: item.unitCost === null ? null : money(item.unitCost, shop.currencyCode),
       countryCodeOfOrigin: null,
       provinceCodeOfOrigin: null,
@@ -401,6 +419,61 @@ export function createQueryRoot(context: ResolverContext): View {
     search: { fields: variantSearch, freeText: ["title", "sku", "barcode"] },
   };
 
+  function adjustmentGroupView(group: InventoryAdjustmentGroupRecord): View {
+    const idsOf = (value: unknown, type: string) => (value == null ? null : new Set((value as string[]).map((id) => idOfType(id, type))));
+    return {
+      __typename: "InventoryAdjustmentGroup",
+      id: gid("InventoryAdjustmentGroup", group.id),
+      createdAt: iso(group.createdAt),
+      reason: group.reason,
+      referenceDocumentUri: group.referenceDocumentUri,
+      // Changes made by an app: the app, not a staff member, is their author.
+      staffMember: null,
+      changes: (args: Args) => {
+        const items = idsOf(args.inventoryItemIds, "InventoryItem");
+        const locations = idsOf(args.locationIds, "Location");
+        const names = args.quantityNames == null ? null : new Set(args.quantityNames as string[]);
+        return group.changes
+          .filter((change) => (!items || items.has(change.inventoryItemId)) && (!locations || locations.has(change.locationId)) && (!names || names.has(change.name)))
+          .map((change) => ({
+            __typename: "InventoryChange",
+            name: change.name,
+            delta: change.delta,
+            quantityAfterChange: change.quantityAfterChange,
+            ledgerDocumentUri: change.ledgerDocumentUri,
+            item: () => {
+              const item = shop.inventoryItems.get(change.inventoryItemId);
+              return item ? itemView(item) : null;
+            },
+            location: () => {
+              const location = shop.locations.get(change.locationId);
+              return location ? locationView(location) : null;
+            },
+          }));
+      },
+    };
+  }
+
+  function bulkOperationView(operation: BulkOperationRecord): View {
+    const done = operation.status === "COMPLETED";
+    return {
+      __typename: "BulkOperation",
+      id: gid("BulkOperation", operation.id),
+      type: operation.type,
+      status: operation.status,
+      errorCode: operation.errorCode,
+      query: operation.query,
+      createdAt: iso(operation.createdAt),
+      completedAt: operation.completedAt && iso(operation.completedAt),
+      // UnsignedInt64 is serialized as a string, as Shopify does.
+      objectCount: String(operation.objectCount),
+      rootObjectCount: String(operation.rootObjectCount),
+      fileSize: done && operation.fileSize !== null ? String(operation.fileSize) : null,
+      url: done ? operation.url : null,
+      partialDataUrl: null,
+    };
+  }
+
   /** node(id) for the modelled types: null when nothing has that id, an error for a type the sandbox lacks. */
   function nodeView(id: string): View | null {
     const parsed = parseGid(id);
@@ -427,6 +500,14 @@ export function createQueryRoot(context: ResolverContext): View {
         const level = store.level(shop, Number(parsed.params.get("inventory_item_id")), parsed.id);
         return level ? levelView(level) : null;
       }
+      case "InventoryAdjustmentGroup": {
+        const group = shop.adjustmentGroups.get(parsed.id);
+        return group ? adjustmentGroupView(group) : null;
+      }
+      case "BulkOperation": {
+        const operation = shop.bulkOperations.get(parsed.id);
+        return operation ? bulkOperationView(operation) : null;
+      }
       default:
         throw notImplemented(`Looking up ${parsed.type} objects`);
     }
@@ -437,13 +518,46 @@ export function createQueryRoot(context: ResolverContext): View {
     return view?.__typename === type ? view : null;
   }
 
+  return {
+    primaryLocationId,
+    productSearch,
+    variantSearch,
+    itemSearch,
+    locationSearch,
+    variantConnection,
+    shopView,
+    locationView,
+    productView,
+    variantView,
+    itemView,
+    levelView,
+    adjustmentGroupView,
+    bulkOperationView,
+    nodeView,
+    typedNode,
+  };
+}
+
+/** The root query object of one request: one property per implemented QueryRoot field, over one shop's records. */
+export function createQueryRoot(context: ResolverContext): View {
+  const { shop } = context;
+  const views = createViews(context);
+  const { primaryLocationId, productSearch, variantSearch, itemSearch, locationSearch, variantConnection } = views;
+  const { shopView, locationView, productView, itemView, bulkOperationView, nodeView, typedNode } = views;
   const products = () => [...shop.products.values()];
   const variants = () => [...shop.variants.values()];
   const items = () => [...shop.inventoryItems.values()];
   const locations = (args: Args) => [...shop.locations.values()].filter((location) => location.isActive || args.includeInactive === true);
+  const bulkOperations = () => [...shop.bulkOperations.values()];
   const countMatching = <T>(records: T[], args: Args, fields: SearchFields<T>, freeText: string[]) => {
     const query = parseSearchQuery((args.query as string | null | undefined) ?? "");
     return count(records.filter((record) => matchesSearch(record, query, fields, freeText)).length, args);
+  };
+  const bulkOperationSearch: SearchFields<BulkOperationRecord> = {
+    id: { get: (o) => o.id },
+    status: { get: (o) => o.status },
+    operation_type: { get: (o) => o.type },
+    created_at: { get: (o) => o.createdAt },
   };
 
   return {
@@ -493,5 +607,20 @@ export function createQueryRoot(context: ResolverContext): View {
         search: { fields: itemSearch, freeText: ["sku"] },
       }),
     inventoryLevel: (args: Args) => typedNode(args.id as string, "InventoryLevel"),
+    bulkOperation: (args: Args) => typedNode(args.id as string, "BulkOperation"),
+    bulkOperations: (args: Args, _context: ResolverContext, info: GraphQLResolveInfo) =>
+      connection(bulkOperations(), args, context, info, {
+        typeName: "BulkOperation",
+        view: bulkOperationView,
+        sortKeys: { CREATED_AT: (o) => o.createdAt.getTime(), COMPLETED_AT: (o) => o.completedAt?.getTime() ?? 0 },
+        defaultSortKey: "CREATED_AT",
+        search: { fields: bulkOperationSearch, freeText: [] },
+      }),
+    // Deprecated by Shopify in favour of bulkOperations, still answered: the app's latest operation of the type.
+    currentBulkOperation: (args: Args) => {
+      const type = (args.type as string | null | undefined) ?? "QUERY";
+      const latest = bulkOperations().filter((operation) => operation.type === type).at(-1);
+      return latest ? bulkOperationView(latest) : null;
+    },
   };
 }

@@ -2,7 +2,43 @@ import type { Address, NewShop, Quantities, ShopRecord, ShopifyStore } from "./s
 
 export const DEMO_SHOP = "tillbridge-demo.myshopify.com";
 
-export type SeedKind = "demo" | "empty";
+export type SeedKind = "demo" | "empty" | "catalog";
+
+/** A generated catalog for benchmarks (seed "catalog"): see catalogSku and README "Data" for the rule. */
+export interface CatalogOptions {
+  /** How many variants, each with its own SKU; default 1000. */
+  variants?: number;
+  /** Default "SKU-". */
+  skuPrefix?: string;
+  /** How many locations, each stocking every variant; default 2. */
+  locations?: number;
+  /** Variants per product; default 1 (each product has Shopify's single "Default Title" variant). */
+  variantsPerProduct?: number;
+  /** The same available at every level, instead of the rule's varied stock. */
+  available?: number;
+}
+
+export const CATALOG_DEFAULTS = { variants: 1000, skuPrefix: "SKU-", locations: 2, variantsPerProduct: 1 } as const;
+
+/**
+ * The SKU of the n-th variant (from 1) of a generated catalog: the prefix and n with at least five digits
+ * (SKU-00001 … SKU-99999, SKU-100000). A Square catalog generated with the same rule has the same SKUs.
+ */
+export function catalogSku(n: number, prefix: string = CATALOG_DEFAULTS.skuPrefix): string {
+  return `${prefix}${String(n).padStart(5, "0")}`;
+}
+
+/** The n-th variant's barcode: an EAN-13 in the 200 range (for in-store numbering), n in nine digits, its check digit. */
+export function catalogBarcode(n: number): string {
+  const digits = `200${String(n).padStart(9, "0")}`;
+  const sum = [...digits].reduce((total, digit, index) => total + Number(digit) * (index % 2 === 0 ? 1 : 3), 0);
+  return `${digits}${(10 - (sum % 10)) % 10}`;
+}
+
+/** The n-th variant's available at the location of that index (from 0), unless the options fix one. */
+export function catalogAvailable(n: number, locationIndex: number): number {
+  return (n * 7 + locationIndex * 13) % 50;
+}
 
 const MAIN_STREET: Address = {
   address1: "120 Main Street",
@@ -187,14 +223,53 @@ function shopFields(domain: string, name: string): NewShop {
   };
 }
 
+function seedCatalog(store: ShopifyStore, shop: ShopRecord, options: CatalogOptions): void {
+  const { variants, skuPrefix, locations: locationCount, variantsPerProduct } = { ...CATALOG_DEFAULTS, ...options };
+  const names = ["Main Street Store", "Warehouse"];
+  const locations = Array.from({ length: locationCount }, (_, index) =>
+    store.addLocation(shop, { name: names[index] ?? `Location ${index + 1}`, address: index === 0 ? MAIN_STREET : WAREHOUSE, createdAt: seedDate(-30 + index) }),
+  );
+  const pad = (n: number) => String(n).padStart(5, "0");
+  for (let first = 1, product = 1; first <= variants; first += variantsPerProduct, product++) {
+    const count = Math.min(variantsPerProduct, variants - first + 1);
+    store.addProduct(shop, {
+      title: `Catalog Product ${pad(product)}`,
+      vendor: shop.name,
+      productType: "Catalog",
+      tags: ["catalog"],
+      options: variantsPerProduct > 1 ? ["Variant"] : [],
+      // One second apart, so that sorting by creation is stable and matches the SKU order.
+      createdAt: new Date(seedDate(0).getTime() + product * 1000),
+      variants: Array.from({ length: count }, (_, offset) => {
+        const n = first + offset;
+        const price = 10 + (n % 90);
+        return {
+          options: variantsPerProduct > 1 ? [`V${offset + 1}`] : [],
+          sku: catalogSku(n, skuPrefix),
+          barcode: catalogBarcode(n),
+          price: price.toFixed(2),
+          unitCost: (price * 0.4).toFixed(2),
+          levels: Object.fromEntries(locations.map((location, index) => [location.id, { available: options.available ?? catalogAvailable(n, index) }])),
+        };
+      }),
+    });
+  }
+  for (const customer of CUSTOMERS) store.addCustomer(shop, customer);
+}
+
 /**
  * Adds a shop. "demo": two locations, the catalog above with stock at both, three customers. "empty": what a new
- * Shopify store has, one location and nothing else.
+ * Shopify store has, one location and nothing else. "catalog": a generated catalog of `catalog.variants` variants
+ * (see CatalogOptions), stocked at every location, and the three customers.
  */
-export function seedShop(store: ShopifyStore, domain: string, kind: SeedKind, name = shopNameFromDomain(domain)): ShopRecord {
+export function seedShop(store: ShopifyStore, domain: string, kind: SeedKind, name = shopNameFromDomain(domain), catalog: CatalogOptions = {}): ShopRecord {
   const shop = store.addShop(shopFields(domain, name));
   if (kind === "empty") {
     store.addLocation(shop, { name: "Shop location", address: MAIN_STREET, createdAt: seedDate(-30) });
+    return shop;
+  }
+  if (kind === "catalog") {
+    seedCatalog(store, shop, catalog);
     return shop;
   }
   const main = store.addLocation(shop, { name: "Main Street Store", address: MAIN_STREET, createdAt: seedDate(-30) });
@@ -228,7 +303,7 @@ export function seedShop(store: ShopifyStore, domain: string, kind: SeedKind, na
   return shop;
 }
 
-/** The store a sandbox starts with: the demo shop, with its catalog or empty. */
-export function seedStore(store: ShopifyStore, kind: SeedKind): void {
-  seedShop(store, DEMO_SHOP, kind, "Tillbridge Demo Store");
+/** The store a sandbox starts with: the demo shop, with its catalog, empty, or with a generated catalog. */
+export function seedStore(store: ShopifyStore, kind: SeedKind, catalog?: CatalogOptions): void {
+  seedShop(store, DEMO_SHOP, kind, "Tillbridge Demo Store", catalog);
 }

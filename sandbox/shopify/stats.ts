@@ -14,6 +14,11 @@ export interface SandboxCounts {
   lostResponses: number;
   webhooksDelivered: number;
   webhooksFailed: number;
+  /** Inventory mutations answered with a former call's result (same idempotency key and arguments). */
+  idempotentReplays: number;
+  /** Sales through the control API, and those refused for want of stock. */
+  sales: number;
+  salesRefused: number;
 }
 
 export interface SandboxStats extends SandboxCounts {
@@ -34,6 +39,9 @@ function zeroCounts(): SandboxCounts {
     lostResponses: 0,
     webhooksDelivered: 0,
     webhooksFailed: 0,
+    idempotentReplays: 0,
+    sales: 0,
+    salesRefused: 0,
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The sandbox's Shopify data: shops, their app installation, locations, products, variants, inventory items and
- * inventory levels, and customers (for the compliance webhooks). Plain records keyed by numeric id; GraphQL views
- * (resolvers.ts) read them and later mutations will write them through the methods here.
+ * inventory levels, and customers (for the compliance webhooks); and what apps create: inventory adjustment groups
+ * and bulk operations. Plain records keyed by numeric id; GraphQL views (resolvers.ts) read them, and the inventory
+ * mutations (inventory.ts) and bulk operations (bulk-operations.ts) write them through the methods here.
  */
 
 /** Quantity names of Shopify's inventory states; on_hand is derived (available + committed + unavailable). */
@@ -54,6 +55,9 @@ export interface ShopRecord {
   /** Keyed by levelKey(inventoryItemId, locationId). */
   inventoryLevels: Map<string, InventoryLevelRecord>;
   customers: CustomerRecord[];
+  /** The latest inventory adjustment groups (node(id) finds them), oldest first; bounded (MAX_KEPT_ADJUSTMENT_GROUPS). */
+  adjustmentGroups: Map<number, InventoryAdjustmentGroupRecord>;
+  bulkOperations: Map<number, BulkOperationRecord>;
 }
 
 export interface LocationRecord {
@@ -119,6 +123,45 @@ export interface InventoryLevelRecord {
   updatedAt: Date;
 }
 
+/** One quantity change of an adjustment group, as InventoryChange shows it. */
+export interface InventoryChangeRecord {
+  name: QuantityName;
+  delta: number;
+  quantityAfterChange: number;
+  inventoryItemId: number;
+  locationId: number;
+  ledgerDocumentUri: string | null;
+}
+
+/** What one inventoryAdjustQuantities or inventorySetQuantities call changed. Never changes once recorded. */
+export interface InventoryAdjustmentGroupRecord {
+  id: number;
+  createdAt: Date;
+  reason: string;
+  referenceDocumentUri: string | null;
+  changes: InventoryChangeRecord[];
+}
+
+export type BulkOperationStatus = "CREATED" | "RUNNING" | "COMPLETED" | "FAILED" | "CANCELING" | "CANCELED" | "EXPIRED";
+
+export interface BulkOperationRecord {
+  id: number;
+  type: "QUERY";
+  query: string;
+  status: BulkOperationStatus;
+  errorCode: "ACCESS_DENIED" | "INTERNAL_SERVER_ERROR" | "TIMEOUT" | null;
+  createdAt: Date;
+  completedAt: Date | null;
+  objectCount: number;
+  rootObjectCount: number;
+  /** The JSONL result, kept in memory and served at `url`; null until the operation completes. */
+  result: string | null;
+  /** Bytes of the result. */
+  fileSize: number | null;
+  /** Where the result is served (on the sandbox, as Shopify serves it from its storage). */
+  url: string | null;
+}
+
 export interface CustomerRecord {
   id: number;
   firstName: string;
@@ -166,7 +209,7 @@ export interface NewProduct {
   createdAt: Date;
 }
 
-type IdKind = "shop" | "location" | "product" | "variant" | "inventoryItem" | "customer" | "order";
+type IdKind = "shop" | "location" | "product" | "variant" | "inventoryItem" | "customer" | "order" | "adjustmentGroup" | "bulkOperation";
 
 // Ids in the ranges Shopify hands out today, so that they look (and overflow 32-bit integers) like real ones.
 const FIRST_IDS: Record<IdKind, number> = {
@@ -177,19 +220,30 @@ const FIRST_IDS: Record<IdKind, number> = {
   inventoryItem: 49_000_000_000_001,
   customer: 7_800_000_000_001,
   order: 6_100_000_000_001,
+  adjustmentGroup: 31_000_000_001,
+  bulkOperation: 5_200_000_001,
 };
+
+/**
+ * How many adjustment groups a shop keeps for node(id): enough for any test, bounded so that a benchmark making
+ * millions of changes does not grow the sandbox. Idempotency records keep their own group for replays.
+ */
+export const MAX_KEPT_ADJUSTMENT_GROUPS = 10_000;
 
 export function levelKey(inventoryItemId: number, locationId: number): string {
   return `${inventoryItemId}:${locationId}`;
 }
 
 export function quantityOf(level: InventoryLevelRecord, name: QuantityName): number {
-  const q = level.quantities;
+  return quantityIn(level.quantities, name);
+}
+
+export function quantityIn(q: Quantities, name: QuantityName): number {
   if (name !== "on_hand") return q[name];
   return q.available + q.committed + q.damaged + q.quality_control + q.reserved + q.safety_stock;
 }
 
-function emptyQuantities(): Quantities {
+export function emptyQuantities(): Quantities {
   return { available: 0, committed: 0, damaged: 0, incoming: 0, quality_control: 0, reserved: 0, safety_stock: 0 };
 }
 
@@ -226,6 +280,8 @@ export class ShopifyStore {
       inventoryItems: new Map(),
       inventoryLevels: new Map(),
       customers: [],
+      adjustmentGroups: new Map(),
+      bulkOperations: new Map(),
     };
     this.shops.set(shop.domain, shop);
     return shop;
@@ -332,5 +388,38 @@ export class ShopifyStore {
 
   levelsAtLocation(shop: ShopRecord, locationId: number): InventoryLevelRecord[] {
     return [...shop.inventoryItems.keys()].flatMap((itemId) => this.level(shop, itemId, locationId) ?? []);
+  }
+
+  /** Whether any item is stocked at the location; stops at the first. */
+  stocksAnything(shop: ShopRecord, locationId: number): boolean {
+    for (const level of shop.inventoryLevels.values()) if (level.locationId === locationId) return true;
+    return false;
+  }
+
+  /**
+   * The item's level at the location, created with every quantity 0 if the item was not stocked there: since
+   * Admin API 2026-10 inventory can be adjusted at any location (Shopify's changelog "Removal of
+   * ITEM_NOT_STOCKED_AT_LOCATION error"), which stocks the item there.
+   */
+  activateLevel(shop: ShopRecord, inventoryItemId: number, locationId: number, at: Date): InventoryLevelRecord {
+    const existing = this.level(shop, inventoryItemId, locationId);
+    if (existing) return existing;
+    const level: InventoryLevelRecord = { inventoryItemId, locationId, quantities: emptyQuantities(), createdAt: at, updatedAt: at };
+    shop.inventoryLevels.set(levelKey(inventoryItemId, locationId), level);
+    return level;
+  }
+
+  /** Items whose SKU is exactly this one (Shopify lets SKUs repeat; duplicateSkuCount reports it). */
+  itemsWithSku(shop: ShopRecord, sku: string): InventoryItemRecord[] {
+    return [...shop.inventoryItems.values()].filter((item) => item.sku === sku);
+  }
+
+  recordAdjustmentGroup(shop: ShopRecord, group: Omit<InventoryAdjustmentGroupRecord, "id">): InventoryAdjustmentGroupRecord {
+    const recorded = { id: this.nextId("adjustmentGroup"), ...group };
+    shop.adjustmentGroups.set(recorded.id, recorded);
+    if (shop.adjustmentGroups.size > MAX_KEPT_ADJUSTMENT_GROUPS) {
+      shop.adjustmentGroups.delete(shop.adjustmentGroups.keys().next().value!);
+    }
+    return recorded;
   }
 }

@@ -1,5 +1,5 @@
 import { gid } from "./gid";
-import type { CustomerRecord, ShopRecord } from "./store";
+import type { CustomerRecord, InventoryLevelRecord, ShopRecord } from "./store";
 import { shopTime, utcOffset } from "./time";
 
 /**
@@ -78,6 +78,17 @@ function customerOf(shop: ShopRecord, customerId?: number): CustomerRecord {
   return customer;
 }
 
+/** The REST inventory level, which Shopify sends for inventory_levels/update. */
+export function inventoryLevelPayload(shop: ShopRecord, level: InventoryLevelRecord): Payload {
+  return {
+    inventory_item_id: level.inventoryItemId,
+    location_id: level.locationId,
+    available: level.quantities.available,
+    updated_at: shopTime(level.updatedAt, shop.ianaTimezone),
+    admin_graphql_api_id: gid("InventoryLevel", level.locationId, { inventory_item_id: level.inventoryItemId }),
+  };
+}
+
 export interface PayloadOptions {
   /** For the customer topics: which customer (default: the shop's first). */
   customerId?: number;
@@ -119,13 +130,7 @@ export function defaultPayload(shop: ShopRecord, topic: string, options: Payload
     case "inventory_levels/update": {
       const level = [...shop.inventoryLevels.values()][0];
       if (!level) throw new MissingPayloadError(`${shop.domain} has no inventory levels: pass a payload`);
-      return {
-        inventory_item_id: level.inventoryItemId,
-        location_id: level.locationId,
-        available: level.quantities.available,
-        updated_at: shopTime(level.updatedAt, shop.ianaTimezone),
-        admin_graphql_api_id: gid("InventoryLevel", level.locationId, { inventory_item_id: level.inventoryItemId }),
-      };
+      return inventoryLevelPayload(shop, level);
     }
     default:
       throw new MissingPayloadError(`The sandbox has no default payload for ${topic}: pass a payload`);
