@@ -1,9 +1,10 @@
 import "~/integrations/shopify/app-bridge-url.server";
 import "@shopify/shopify-app-remix/adapters/node";
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
-import { AppDistribution, LogSeverity, shopifyApp } from "@shopify/shopify-app-remix/server";
+import { AppDistribution, shopifyApp } from "@shopify/shopify-app-remix/server";
 import { getConfig } from "~/config.server";
 import { db } from "~/db.server";
+import { shopifyLibraryLogger } from "~/integrations/shopify/api-client.server";
 import { SHOPIFY_API_VERSION } from "~/integrations/shopify/api-version";
 import { sandboxFetch } from "~/integrations/shopify/sandbox-routing.server";
 import { PrismaSessionStorage } from "~/integrations/shopify/session-storage.server";
@@ -14,15 +15,6 @@ import { getKeyRing } from "~/security/key-ring.server";
 const config = getConfig();
 
 export const sessionStorage = new PrismaSessionStorage(db, () => getKeyRing(config));
-
-/** The Shopify libraries log through our logger, so their messages get the same redaction and request context. */
-export const shopifyLibraryLogger = {
-  level: LogSeverity.Warning,
-  log: (severity: LogSeverity, message: string) => {
-    const level = severity === LogSeverity.Error ? "error" : severity === LogSeverity.Warning ? "warn" : "debug";
-    logger[level]({ component: "shopify" }, message);
-  },
-};
 
 const shopify = shopifyApp({
   apiKey: config.shopify.apiKey,

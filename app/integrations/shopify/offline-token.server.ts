@@ -1,12 +1,12 @@
 import "@shopify/shopify-api/adapters/web-api";
-import { HttpResponseError, HttpRetriableError, shopifyApi, type Session, type Shopify } from "@shopify/shopify-api";
+import { HttpResponseError, HttpRetriableError, type Session } from "@shopify/shopify-api";
 import { getConfig } from "~/config.server";
 import type { PrismaClient } from "~/db.server";
 import { markConnectionNeedsReauth } from "~/models/connections.server";
 import { findTenantIdByShop } from "~/models/tenants.server";
 import { logger } from "~/observability/logger.server";
 import { getKeyRing } from "~/security/key-ring.server";
-import { SHOPIFY_API_VERSION } from "./api-version";
+import { shopifyApiClient } from "./api-client.server";
 import { PrismaSessionStorage } from "./session-storage.server";
 
 /**
@@ -29,23 +29,6 @@ export class ShopNotConnectedError extends Error {
   override name = "ShopNotConnectedError";
 }
 
-let refreshClient: Shopify | undefined;
-
-function shopifyRefreshClient(): Shopify {
-  const config = getConfig();
-  const appUrl = new URL(config.shopify.appUrl);
-  refreshClient ??= shopifyApi({
-    apiKey: config.shopify.apiKey,
-    apiSecretKey: config.shopify.apiSecret,
-    apiVersion: SHOPIFY_API_VERSION,
-    hostName: appUrl.host,
-    hostScheme: appUrl.protocol === "http:" ? "http" : "https",
-    isEmbeddedApp: true,
-    logger: { level: 0, log: async () => {} },
-  });
-  return refreshClient;
-}
-
 function needsRefresh(session: Session, now = Date.now()): boolean {
   return session.expires !== undefined && session.expires.getTime() - now < REFRESH_MARGIN_MS;
 }
@@ -55,7 +38,7 @@ function isPermanentRefreshFailure(error: unknown): error is HttpResponseError {
 }
 
 export function offlineSessionId(shop: string): string {
-  return shopifyRefreshClient().session.getOfflineId(shop);
+  return shopifyApiClient().session.getOfflineId(shop);
 }
 
 /**
@@ -83,7 +66,7 @@ async function refreshUnderLock(prisma: PrismaClient, shop: string): Promise<Ses
       if (!current.refreshToken) return { refused: "the offline token has no refresh token" };
       if (current.refreshTokenExpires && current.refreshTokenExpires.getTime() <= Date.now()) return { refused: "the refresh token has expired" };
       try {
-        const { session } = await shopifyRefreshClient().auth.refreshToken({ shop, refreshToken: current.refreshToken });
+        const { session } = await shopifyApiClient().auth.refreshToken({ shop, refreshToken: current.refreshToken });
         await storage.storeSession(session);
         return { session };
       } catch (error) {

@@ -1,31 +1,11 @@
-import { shopifyApi, WebhookValidationErrorReason, type Shopify } from "@shopify/shopify-api";
-import { getConfig } from "~/config.server";
+import { WebhookValidationErrorReason } from "@shopify/shopify-api";
 import { countWebhook } from "~/observability/metrics.server";
-import { shopifyLibraryLogger } from "~/shopify.server";
 import type { ShopifyWebhook } from "~/webhooks/inbox.server";
-import { SHOPIFY_API_VERSION } from "./api-version";
+import { shopifyApiClient } from "./api-client.server";
 import { readRawBody } from "~/webhooks/raw-body.server";
 
 /** Shopify's own deliveries are small (an order with many lines is tens of kilobytes); more is refused unread. */
 export const SHOPIFY_WEBHOOK_MAX_BYTES = 1024 * 1024;
-
-let webhookApi: Shopify | null = null;
-
-/** The library's API object with the app's key and secret: what the Remix package builds inside shopifyApp(). */
-function shopifyWebhookApi(): Shopify {
-  if (!webhookApi) {
-    const config = getConfig();
-    webhookApi = shopifyApi({
-      apiKey: config.shopify.apiKey,
-      apiSecretKey: config.shopify.apiSecret,
-      apiVersion: SHOPIFY_API_VERSION,
-      hostName: new URL(config.shopify.appUrl).host,
-      isEmbeddedApp: true,
-      logger: shopifyLibraryLogger,
-    });
-  }
-  return webhookApi;
-}
 
 /**
  * Verifies a Shopify delivery with the library's own check (`shopify.api.webhooks.validate`: HMAC over the raw
@@ -41,7 +21,7 @@ export async function authenticateShopifyWebhook(request: Request): Promise<Shop
   if (request.method !== "POST") throw new Response(null, { status: 405, headers: { Allow: "POST" } });
   const rawBody = await readRawBody(request, SHOPIFY_WEBHOOK_MAX_BYTES);
   if (rawBody instanceof Response) throw refused(rawBody, "too_large");
-  const check = await shopifyWebhookApi().webhooks.validate({ rawBody, rawRequest: request });
+  const check = await shopifyApiClient().webhooks.validate({ rawBody, rawRequest: request });
   if (!check.valid) {
     if (check.reason === WebhookValidationErrorReason.InvalidHmac) throw refused(new Response(null, { status: 401 }), "signature");
     throw refused(new Response(null, { status: 400 }), "malformed");
