@@ -21,7 +21,8 @@ export interface SquareEvent {
   type: string;
   event_id: string;
   created_at: string;
-  data: { type: string; id: string; object: Record<string, unknown> };
+  /** `id` is absent where Square's event has none (catalog.version.updated). */
+  data: { type: string; id?: string; object: Record<string, unknown> };
 }
 
 export interface WebhookDelivery {
