@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CATALOG_OBJECT_TYPES, CatalogStore, type CatalogObjectType, type CatalogRecord } from "./catalog";
+import { CATALOG_OBJECT_TYPES, searchableAttribute, type CatalogObjectType, type CatalogRecord, type CatalogStore } from "./catalog";
 import { badRequest } from "./errors";
 
 /**
@@ -78,23 +78,23 @@ export function searchCatalog(catalog: CatalogStore, body: SearchBody): CatalogR
   if (query.exact_query) {
     const { attribute_name: name, attribute_value: value } = query.exact_query;
     checkAttribute(name, "query.exact_query.attribute_name");
-    filters.push((record) => lower(CatalogStore.attribute(record, name))?.startsWith(value.toLowerCase()) ?? false);
+    filters.push((record) => lower(searchableAttribute(record, name))?.startsWith(value.toLowerCase()) ?? false);
   }
   if (query.set_query) {
     const { attribute_name: name, attribute_values: values } = query.set_query;
     checkAttribute(name, "query.set_query.attribute_name");
     const wanted = new Set(values.map((value) => value.toLowerCase()));
-    filters.push((record) => wanted.has(lower(CatalogStore.attribute(record, name)) ?? "\u0000"));
+    filters.push((record) => wanted.has(lower(searchableAttribute(record, name)) ?? "\u0000"));
   }
   if (query.prefix_query) {
     const { attribute_name: name, attribute_prefix: prefix } = query.prefix_query;
     checkAttribute(name, "query.prefix_query.attribute_name");
-    filters.push((record) => lower(CatalogStore.attribute(record, name))?.startsWith(prefix.toLowerCase()) ?? false);
+    filters.push((record) => lower(searchableAttribute(record, name))?.startsWith(prefix.toLowerCase()) ?? false);
   }
   if (query.text_query) {
     const keywords = query.text_query.keywords.map((keyword) => keyword.toLowerCase()).filter((keyword) => keyword.replace(/[^\p{L}\p{N}]/gu, "").length >= 3);
     filters.push((record) => {
-      const text = ["name", "description", "abbreviation", "sku", "upc"].map((name) => lower(CatalogStore.attribute(record, name)) ?? "").join("\n");
+      const text = ["name", "description", "abbreviation", "sku", "upc"].map((name) => lower(searchableAttribute(record, name)) ?? "").join("\n");
       return keywords.every((keyword) => text.includes(keyword));
     });
   }
@@ -110,7 +110,7 @@ export function searchCatalog(catalog: CatalogStore, body: SearchBody): CatalogR
   const sorted = query.sorted_attribute_query;
   if (sorted) {
     const direction = sorted.sort_order === "DESC" ? -1 : 1;
-    const value = (record: CatalogRecord) => lower(CatalogStore.attribute(record, sorted.attribute_name));
+    const value = (record: CatalogRecord) => lower(searchableAttribute(record, sorted.attribute_name));
     const start = lower(sorted.initial_attribute_value ?? undefined);
     if (start !== undefined) found = found.filter((record) => (value(record) ?? "").localeCompare(start) * direction >= 0);
     found.sort((a, b) => {

@@ -394,8 +394,8 @@ export interface UpsertResult {
   updatedAt: string;
 }
 
-/** Searchable attributes (CatalogQuery's list) of the two object types the sandbox keeps. */
-function attribute(record: CatalogRecord, name: string): string | undefined {
+/** A searchable attribute (CatalogQuery's list) of one of the two object types the sandbox keeps. */
+export function searchableAttribute(record: CatalogRecord, name: string): string | undefined {
   if (record.type === "ITEM") {
     if (name === "name" || name === "description" || name === "abbreviation") return record.item_data[name];
     return undefined;
@@ -403,7 +403,6 @@ function attribute(record: CatalogRecord, name: string): string | undefined {
   if (name === "name" || name === "sku" || name === "upc") return record.item_variation_data[name];
   return undefined;
 }
-export const SEARCHABLE_ATTRIBUTES = ["name", "description", "abbreviation", "sku", "upc"];
 
 export class CatalogStore {
   private readonly objects = new Map<string, CatalogRecord>();
@@ -560,6 +559,4 @@ export class CatalogStore {
     }
     return [...related.values()];
   }
-
-  static attribute = attribute;
 }

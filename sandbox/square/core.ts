@@ -133,13 +133,23 @@ export class SandboxCore {
     }
   }
 
+  /**
+   * Whether Square would send the seller's events of this permission to the app: only while the seller has
+   * authorized it with that scope (catalog.version.updated needs ITEMS_READ, inventory.count.updated INVENTORY_READ).
+   */
+  private subscribed(merchantId: string, scope: string): boolean {
+    return this.tokens.grantedScopes(merchantId)?.includes(scope) ?? false;
+  }
+
   /** catalog.version.updated, whose payload carries only the catalog's `updated_at`; sent without waiting. */
   notifyCatalog(merchantId: string, updatedAt: string): void {
+    if (!this.subscribed(merchantId, "ITEMS_READ")) return;
     this.sendLater(newEvent(merchantId, "catalog.version.updated", { type: "catalog_version", object: { catalog_version: { updated_at: updatedAt } } }));
   }
 
   /** inventory.count.updated with the counts a change moved (100 per event); sent without waiting. */
   notifyInventory(merchantId: string, counts: CountRecord[]): void {
+    if (!this.subscribed(merchantId, "INVENTORY_READ")) return;
     const unique = [...new Set(counts)].map(countWire);
     for (let start = 0; start < unique.length; start += COUNTS_PER_EVENT) {
       const batch = unique.slice(start, start + COUNTS_PER_EVENT);

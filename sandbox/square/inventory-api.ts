@@ -274,7 +274,7 @@ export function inventoryRoutes(core: SandboxCore): express.Router {
     }
     const answer = { ...withoutEmpty("counts", countsOf(stores, pairs).map(countWire)), ...withoutEmpty("changes", applied.map((change) => change.wire)) };
     core.idempotency.remember(scope, body.idempotency_key, request.body, answer);
-    for (let index = 0; index < applied.length; index++) core.stats.count("inventoryChanges");
+    core.stats.count("inventoryChanges", applied.length);
     if (touched.length > 0) core.notifyInventory(merchantId, touched);
     response.json(answer);
   });

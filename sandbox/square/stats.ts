@@ -71,8 +71,8 @@ export class StatsCounter {
   // Keys are route patterns of this sandbox, never raw paths, so the map stays small.
   private byEndpoint = new Map<string, number>();
 
-  count(kind: keyof SandboxCounts): void {
-    this.total[kind]++;
+  count(kind: keyof SandboxCounts, by = 1): void {
+    this.total[kind] += by;
   }
 
   endpoint(key: string): void {

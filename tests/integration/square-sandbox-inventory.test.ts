@@ -314,17 +314,24 @@ describe("catalog writes", () => {
     await writing;
   });
 
-  it("refuses catalog writes without ITEMS_WRITE and reads without ITEMS_READ", async () => {
-    const readOnly = await accessToken(SELLER, "ITEMS_READ INVENTORY_READ");
+  it("refuses catalog writes without ITEMS_WRITE, reads without ITEMS_READ, inventory calls without INVENTORY_*", async () => {
+    // The other seller: authorizing again with fewer scopes narrows the seller's grant, and with it its webhooks.
+    const readOnly = await accessToken(OTHER_SELLER, "ITEMS_READ INVENTORY_READ");
     await client(readOnly).catalog.list();
     const write = await squareError(client(readOnly).catalog.object.upsert({ idempotencyKey: randomUUID(), object: newItem("Nope", ["TB-NOPE"]) }));
     expect(write.statusCode).toBe(403);
     expect(write.errors[0]?.code).toBe("INSUFFICIENT_SCOPES");
-    const inventoryWrite = await squareError(client(readOnly).inventory.batchCreateChanges({ idempotencyKey: randomUUID(), changes: [adjustment(variationId("TB-MUG-12OZ"))] }));
+    const notebook = variationId("TB-NOTE-A5-DOT", OTHER_SELLER);
+    const inventoryWrite = await squareError(client(readOnly).inventory.batchCreateChanges({ idempotencyKey: randomUUID(), changes: [adjustment(notebook)] }));
     expect(inventoryWrite.statusCode).toBe(403);
-    const profileOnly = await accessToken(SELLER, "MERCHANT_PROFILE_READ");
+    const profileOnly = await accessToken(OTHER_SELLER, "MERCHANT_PROFILE_READ");
     expect((await squareError(client(profileOnly).catalog.list())).errors[0]?.code).toBe("INSUFFICIENT_SCOPES");
     expect((await squareError(client(profileOnly).inventory.batchGetCounts({}))).errors[0]?.code).toBe("INSUFFICIENT_SCOPES");
+
+    // Square sends a seller's inventory events only to an app it granted INVENTORY_READ.
+    expect(sandbox.sell(OTHER_SELLER, { sku: "TB-NOTE-A5-DOT", quantity: 1 }).sold).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(events("inventory.count.updated")).toEqual([]);
   });
 });
 
