@@ -306,6 +306,13 @@ describe("catalog writes", () => {
     expect(limited.statusCode).toBe(429);
     expect(limited.errors).toEqual([{ category: "RATE_LIMIT_ERROR", code: "RATE_LIMITED", detail: "This request was rate limited. Please retry later." }]);
     expect(sandbox.stats().catalogWritesLocked - before.catalogWritesLocked).toBe(1);
+    // The SDK retries a 429 after about a second, by which time the first write is done.
+    const retried = await Promise.all([
+      client(token, 2).catalog.object.upsert({ idempotencyKey: randomUUID(), object: newItem("Retry A", ["TB-RETRY-A"]) }),
+      client(token, 2).catalog.object.upsert({ idempotencyKey: randomUUID(), object: newItem("Retry B", ["TB-RETRY-B"]) }),
+    ]);
+    expect(retried.map((answer) => (answer.catalogObject as Square.CatalogObject.Item).itemData?.name).sort()).toEqual(["Retry A", "Retry B"]);
+    expect(sandbox.stats().catalogWritesLocked - before.catalogWritesLocked).toBe(2);
     // Reads are not held up by a write.
     const writing = client().catalog.object.upsert({ idempotencyKey: randomUUID(), object: newItem("Race C", ["TB-RACE-C"]) });
     const started = performance.now();
