@@ -1,15 +1,21 @@
 import express from "express";
 import { authenticate, requireScope } from "./auth";
+import { catalogRoutes } from "./catalog-api";
 import type { SandboxCore } from "./core";
 import { notFound } from "./errors";
 import { squareEndpoint } from "./http";
+import { inventoryRoutes } from "./inventory-api";
 import type { LocationRecord, SellerRecord } from "./seed";
 
 /**
- * The /v2 endpoints the app needs to connect a seller: RetrieveMerchant and ListLocations (both need
- * MERCHANT_PROFILE_READ). Bodies are the wire form of the SDK's Merchant and Location (snake_case, no field the
- * SDK's serialization schemas do not know: the integration test parses them with unrecognizedObjectKeys "fail").
+ * The /v2 endpoints: RetrieveMerchant and ListLocations (both need MERCHANT_PROFILE_READ), and the Catalog and
+ * Inventory APIs (catalog-api.ts, inventory-api.ts). Bodies are the wire form of the SDK's types (snake_case, no
+ * field the SDK's serialization schemas do not know: the integration tests parse them with unrecognizedObjectKeys
+ * "fail").
  */
+
+/** A batch upsert of 10,000 objects is a few megabytes of JSON. */
+const BODY_LIMIT = "20mb";
 
 function merchantBody(seller: SellerRecord) {
   return {
@@ -51,6 +57,7 @@ export function apiRoutes(core: SandboxCore): express.Router {
     core.stats.count("apiCalls");
     next();
   });
+  router.use("/v2", express.json({ limit: BODY_LIMIT }));
 
   router.get(
     "/v2/merchants/:merchantId",
@@ -73,5 +80,7 @@ export function apiRoutes(core: SandboxCore): express.Router {
       response.json({ locations: seller.locations.map((location) => locationBody(seller, location)) });
     }),
   );
+  router.use(catalogRoutes(core));
+  router.use(inventoryRoutes(core));
   return router;
 }

@@ -1,8 +1,9 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
 import { faultSettingsInput } from "../common/faults";
-import { UnknownSellerError, type SandboxCore } from "./core";
+import { SandboxRequestError, UnknownSellerError, type SandboxCore } from "./core";
 import { asyncHandler } from "./http";
+import { catalogEntries, generateCatalog, sell, setInStock, stockEntries } from "./pos";
 import { maskToken, tokenState } from "./tokens";
 import { newEvent } from "./webhooks";
 
@@ -35,6 +36,49 @@ const eventBody = z.strictObject({
     id: z.string().min(1),
     object: z.record(z.string(), z.unknown()),
   }),
+});
+
+const settingsBody = z.strictObject({
+  catalogWriteMs: z.number().int().min(0).max(60_000).optional(),
+  allowNegativeSales: z.boolean().optional(),
+});
+
+/** A variation by id or SKU. */
+const variationRef = {
+  variationId: z.string().min(1).optional(),
+  sku: z.string().min(1).optional(),
+};
+const oneOf = (body: { variationId?: string; sku?: string }) => (body.variationId === undefined) !== (body.sku === undefined);
+const ONE_OF = { message: "name the variation by variationId or sku (one of them)" };
+
+const saleBody = z
+  .strictObject({
+    ...variationRef,
+    locationId: z.string().optional(),
+    quantity: z.number().positive().max(1_000_000),
+    allowNegative: z.boolean().optional(),
+  })
+  .refine(oneOf, ONE_OF);
+
+const stockBody = z
+  .strictObject({
+    ...variationRef,
+    locationId: z.string(),
+    inStock: z.number().min(-1_000_000).max(1_000_000),
+    silent: z.boolean().optional(),
+  })
+  .refine(oneOf, ONE_OF);
+
+const generateBody = z.strictObject({
+  variants: z.number().int().min(1).max(100_000),
+  skuPrefix: z
+    .string()
+    .max(40)
+    .regex(/^[A-Za-z0-9_.-]*$/, "letters, digits, _ . - only")
+    .default("SKU-"),
+  inStock: z.number().int().min(-1_000_000).max(1_000_000).default(100),
+  variationsPerItem: z.number().int().min(1).max(20).default(1),
+  mode: z.enum(["replace", "append"]).default("replace"),
 });
 
 class BadRequest extends Error {}
@@ -71,6 +115,14 @@ export function controlApi(core: SandboxCore): express.Router {
     response.json({ flushed: core.faults.flushDeliveries() });
   });
 
+  router.get("/_sandbox/settings", (_request, response) => {
+    response.json(core.behaviour);
+  });
+  router.post("/_sandbox/settings", (request, response) => {
+    core.behaviour = { ...core.behaviour, ...parse(settingsBody, request.body) };
+    response.json(core.behaviour);
+  });
+
   router.get("/_sandbox/sellers", (_request, response) => {
     response.json(
       [...core.sellers.values()].map((seller) => ({
@@ -104,6 +156,28 @@ export function controlApi(core: SandboxCore): express.Router {
     }),
   );
 
+  router.get("/_sandbox/sellers/:merchantId/catalog", (request, response) => {
+    response.json(catalogEntries(core, request.params.merchantId ?? ""));
+  });
+  router.post("/_sandbox/sellers/:merchantId/catalog", (request, response) => {
+    response.json(generateCatalog(core, request.params.merchantId ?? "", parse(generateBody, request.body)));
+  });
+  router.get("/_sandbox/sellers/:merchantId/inventory", (request, response) => {
+    const locationId = typeof request.query.locationId === "string" ? request.query.locationId : undefined;
+    response.json(stockEntries(core, request.params.merchantId ?? "", locationId));
+  });
+  router.post("/_sandbox/sellers/:merchantId/inventory", (request, response) => {
+    response.json(setInStock(core, request.params.merchantId ?? "", parse(stockBody, request.body)));
+  });
+  router.post("/_sandbox/sellers/:merchantId/sales", (request, response) => {
+    const result = sell(core, request.params.merchantId ?? "", parse(saleBody, request.body));
+    if (!result.sold) {
+      response.status(409).json({ error: `Only ${result.inStock} in stock at ${result.locationId}.`, ...result });
+      return;
+    }
+    response.json(result);
+  });
+
   router.post(
     "/_sandbox/webhooks",
     asyncHandler(async (request, response) => {
@@ -118,6 +192,7 @@ export function controlApi(core: SandboxCore): express.Router {
   router.use("/_sandbox", (error: unknown, _request: Request, response: Response, next: NextFunction) => {
     if (error instanceof BadRequest) response.status(400).json({ error: error.message });
     else if (error instanceof UnknownSellerError) response.status(404).json({ error: error.message });
+    else if (error instanceof SandboxRequestError) response.status(error.status).json({ error: error.message });
     else next(error);
   });
   return router;

@@ -1,5 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { Faults, type FaultSettings as CommonFaultSettings, type FaultSettingsInput } from "../common/faults";
+import { CatalogStore } from "./catalog";
+import { CATALOG_SEED_TIME, seedCatalog } from "./catalog-seed";
+import { IdempotencyStore } from "./idempotency";
+import { countWire, InventoryStore, type CountRecord } from "./inventory";
 import { seedSellers, type SeedKind, type SellerRecord } from "./seed";
 import { StatsCounter } from "./stats";
 import { TokenRegistry } from "./tokens";
@@ -32,6 +36,22 @@ export type FaultSettingsUpdate = FaultSettingsInput & {
   fraction?: number;
 };
 
+/** How the sandbox behaves where Square leaves room (README "Settings"); changed with POST /_sandbox/settings. */
+export interface SandboxBehaviour {
+  /** How long a catalog write holds the seller's catalog lock (a write arriving meanwhile gets 429). */
+  catalogWriteMs: number;
+  /** Whether a register sale may take IN_STOCK below zero (Square's does); false: it is refused with 409. */
+  allowNegativeSales: boolean;
+}
+
+export const DEFAULT_BEHAVIOUR: SandboxBehaviour = { catalogWriteMs: 10, allowNegativeSales: false };
+
+/** A seller's catalog and inventory. */
+export interface SellerStores {
+  catalog: CatalogStore;
+  inventory: InventoryStore;
+}
+
 /** Who revoked, as the oauth.authorization.revoked event says (OauthAuthorizationRevokedEventRevokerType). */
 export type RevokerType = "APPLICATION" | "MERCHANT" | "SQUARE";
 
@@ -41,6 +61,19 @@ export class UnknownSellerError extends Error {
   }
 }
 
+/** A control request the sandbox cannot carry out (unknown SKU, ambiguous SKU, unknown location …), with its HTTP status. */
+export class SandboxRequestError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** inventory.count.updated carries at most 100 counts (square-qbo.md §3). */
+const COUNTS_PER_EVENT = 100;
+
 /** The sandbox's state and the actions on it, shared by OAuth, the /v2 API, the pages and the control API. */
 export class SandboxCore {
   readonly sellers: Map<string, SellerRecord>;
@@ -48,20 +81,86 @@ export class SandboxCore {
   readonly faults = new Faults();
   readonly tokens: TokenRegistry;
   readonly webhooks: WebhookDispatcher;
+  readonly idempotency = new IdempotencyStore();
+  behaviour: SandboxBehaviour;
+  private readonly stores = new Map<string, SellerStores>();
+  /** Sellers with a catalog write in progress: Square processes one at a time per seller. */
+  private readonly catalogWrites = new Set<string>();
 
   constructor(
     readonly settings: SandboxSettings,
     seed: SeedKind,
+    behaviour: Partial<SandboxBehaviour> = {},
   ) {
     this.sellers = seedSellers(seed);
     this.tokens = new TokenRegistry(settings.accessTokenLifetimeSeconds);
     this.webhooks = new WebhookDispatcher({ url: settings.webhookUrl, signatureKey: settings.webhookSignatureKey, stats: this.stats, faults: this.faults });
+    this.behaviour = { ...DEFAULT_BEHAVIOUR, ...behaviour };
+    for (const seller of this.sellers.values()) {
+      const stores = {
+        catalog: new CatalogStore({ currency: seller.currency, locationIds: seller.locations.map((location) => location.id) }, CATALOG_SEED_TIME),
+        inventory: new InventoryStore(),
+      };
+      if (seed === "demo") seedCatalog(stores.catalog, stores.inventory, seller);
+      this.stores.set(seller.id, stores);
+    }
   }
 
   seller(merchantId: string): SellerRecord {
     const seller = this.sellers.get(merchantId);
     if (!seller) throw new UnknownSellerError(merchantId);
     return seller;
+  }
+
+  storesOf(merchantId: string): SellerStores {
+    const stores = this.stores.get(merchantId);
+    if (!stores) throw new UnknownSellerError(merchantId);
+    return stores;
+  }
+
+  /**
+   * Runs a catalog write under the seller's catalog lock, held `catalogWriteMs`; null (and nothing done) when
+   * another write of the seller holds it, which Square answers with 429.
+   */
+  async withCatalogLock<T>(merchantId: string, write: () => T): Promise<{ result: T } | null> {
+    if (this.catalogWrites.has(merchantId)) return null;
+    this.catalogWrites.add(merchantId);
+    try {
+      if (this.behaviour.catalogWriteMs > 0) await new Promise((resolve) => setTimeout(resolve, this.behaviour.catalogWriteMs));
+      return { result: write() };
+    } finally {
+      this.catalogWrites.delete(merchantId);
+    }
+  }
+
+  /**
+   * Whether Square would send the seller's events of this permission to the app: only while the seller has
+   * authorized it with that scope (catalog.version.updated needs ITEMS_READ, inventory.count.updated INVENTORY_READ).
+   */
+  private subscribed(merchantId: string, scope: string): boolean {
+    return this.tokens.grantedScopes(merchantId)?.includes(scope) ?? false;
+  }
+
+  /** catalog.version.updated, whose payload carries only the catalog's `updated_at`; sent without waiting. */
+  notifyCatalog(merchantId: string, updatedAt: string): void {
+    if (!this.subscribed(merchantId, "ITEMS_READ")) return;
+    this.sendLater(newEvent(merchantId, "catalog.version.updated", { type: "catalog_version", object: { catalog_version: { updated_at: updatedAt } } }));
+  }
+
+  /** inventory.count.updated with the counts a change moved (100 per event); sent without waiting. */
+  notifyInventory(merchantId: string, counts: CountRecord[]): void {
+    if (!this.subscribed(merchantId, "INVENTORY_READ")) return;
+    const unique = [...new Set(counts)].map(countWire);
+    for (let start = 0; start < unique.length; start += COUNTS_PER_EVENT) {
+      const batch = unique.slice(start, start + COUNTS_PER_EVENT);
+      this.sendLater(newEvent(merchantId, "inventory.count.updated", { type: "inventory_counts", id: randomUUID(), object: { inventory_counts: batch } }));
+    }
+  }
+
+  private sendLater(event: SquareEvent): void {
+    void this.webhooks.deliver(event).catch((error: unknown) => {
+      console.error("Square sandbox: webhook delivery failed", error);
+    });
   }
 
   /**

@@ -9,7 +9,7 @@ import type { SandboxCounts } from "./stats";
  * 429 RATE_LIMITED and no Retry-After (square-qbo.md §3, Square forum t/24167), so the SDK's own backoff applies.
  * Its 5xx codes are the ErrorCode enum's (category API_ERROR); the detail texts are the sandbox's.
  */
-const RATE_LIMITED = new SquareApiError(429, "RATE_LIMIT_ERROR", "RATE_LIMITED", "This request was rate limited. Please retry later.");
+export const RATE_LIMITED = new SquareApiError(429, "RATE_LIMIT_ERROR", "RATE_LIMITED", "This request was rate limited. Please retry later.");
 const SERVER_ERROR_CODES: Record<ServerErrorStatus, string> = {
   500: "INTERNAL_SERVER_ERROR",
   502: "BAD_GATEWAY",
@@ -23,13 +23,23 @@ const FAULT_COUNTS: Record<FaultKind, keyof SandboxCounts> = {
   lostResponse: "lostResponses",
 };
 
+/** POSTs that change nothing: lostResponseRate does not apply to them. */
+const READS_BY_POST = new Set([
+  "/oauth2/token/status",
+  "/v2/catalog/search",
+  "/v2/catalog/batch-retrieve",
+  "/v2/inventory/counts/batch-retrieve",
+  "/v2/inventory/batch-retrieve-counts",
+  "/v2/inventory/changes/batch-retrieve",
+  "/v2/inventory/batch-retrieve-changes",
+]);
+
 function faultResponder(core: SandboxCore): FaultResponder {
   return {
     throttled: (_request, response) => sendSquareError(response, RATE_LIMITED),
     serverError: (_request, response, status) =>
       sendSquareError(response, new SquareApiError(status, "API_ERROR", SERVER_ERROR_CODES[status], "Injected by the Tillbridge Square sandbox's fault switches.")),
-    // RetrieveTokenStatus is a POST that changes nothing.
-    isWrite: (request) => request.method !== "GET" && request.path !== "/oauth2/token/status",
+    isWrite: (request) => request.method !== "GET" && !READS_BY_POST.has(request.path),
     onFault: (kind) => core.stats.count(FAULT_COUNTS[kind]),
   };
 }

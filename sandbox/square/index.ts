@@ -1,9 +1,11 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import { apiRoutes } from "./api";
 import { controlApi } from "./control-api";
-import { SandboxCore, type FaultSettings, type FaultSettingsUpdate, type RevokerType } from "./core";
+import type { GenerateCatalogOptions } from "./catalog-seed";
+import { SandboxCore, type FaultSettings, type FaultSettingsUpdate, type RevokerType, type SandboxBehaviour } from "./core";
 import { indexPage } from "./index-page";
 import { oauthRoutes } from "./oauth";
+import { catalogEntries, generateCatalog, inStock, sell, setInStock, stockEntries, type CatalogEntry, type SaleInput, type SaleResult, type SetStockInput, type StockEntry } from "./pos";
 import type { SeedKind, SellerRecord } from "./seed";
 import type { SandboxStats } from "./stats";
 import { newEvent, type SquareEvent, type WebhookDelivery } from "./webhooks";
@@ -11,15 +13,19 @@ import { listenOnLoopback } from "../common/listen";
 
 export { SANDBOX_SQUARE_APPLICATION_ID, SANDBOX_SQUARE_APPLICATION_SECRET, SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY } from "./credentials";
 export { squareSignature } from "./webhooks";
-export type { FaultSettings, FaultSettingsUpdate } from "./core";
+export { generatedSku, type GenerateCatalogOptions } from "./catalog-seed";
+export type { FaultSettings, FaultSettingsUpdate, SandboxBehaviour } from "./core";
+export { SandboxRequestError } from "./core";
+export type { CatalogEntry, SaleInput, SaleResult, SetStockInput, StockEntry } from "./pos";
 export type { SellerRecord } from "./seed";
 export type { SandboxStats } from "./stats";
 export type { SquareEvent, WebhookDelivery } from "./webhooks";
 
 /**
  * A local Square for Tillbridge: OAuth (consent page, ObtainToken, RevokeToken, RetrieveTokenStatus), the /v2
- * merchant and location endpoints, signed webhooks and fault switches, at Square's real paths, so the `square` SDK
- * talks to it with `new SquareClient({ token, baseUrl: sandbox.url })`. See sandbox/square/README.md.
+ * merchant, location, catalog and inventory endpoints, register sales, signed webhooks and fault switches, at
+ * Square's real paths, so the `square` SDK talks to it with `new SquareClient({ token, baseUrl: sandbox.url })`.
+ * See sandbox/square/README.md.
  */
 
 export interface SquareSandboxOptions {
@@ -37,8 +43,15 @@ export interface SquareSandboxOptions {
   redirectUrl?: string;
   /** Default 30 days, Square's. */
   accessTokenLifetimeSeconds?: number;
-  /** "demo" (default): two sellers with two locations each; "empty": the same sellers with their main location only. */
+  /**
+   * "demo" (default): two sellers with two locations each and a small catalog with stock; "empty": the same sellers
+   * with their main location only and no catalog.
+   */
   seed?: SeedKind;
+  /** How long a catalog write holds the seller's catalog lock (default 10 ms); also POST /_sandbox/settings. */
+  catalogWriteMs?: number;
+  /** Whether register sales may take stock below zero (default false: refused with 409). */
+  allowNegativeSales?: boolean;
 }
 
 export interface SquareSandbox {
@@ -65,6 +78,20 @@ export interface SquareSandbox {
   revoke(merchantId: string, revokerType?: RevokerType): Promise<WebhookDelivery | null>;
   /** Delivers an event to the webhook URL, signed. */
   deliverEvent(event: Pick<SquareEvent, "merchant_id" | "type" | "data" | "location_id">): Promise<WebhookDelivery>;
+  /** A sale at the register: IN_STOCK → SOLD (default location: the main one); `sold: false` when short. */
+  sell(merchantId: string, sale: SaleInput): SaleResult;
+  /** Sets IN_STOCK as the seller would in the dashboard (a physical count; inventory.count.updated unless silent). */
+  setInStock(merchantId: string, stock: SetStockInput): { inStock: number; variationId: string; locationId: string };
+  /** IN_STOCK of a variation (its id, or its SKU) at a location; null when it has no count there. */
+  inStock(merchantId: string, variationIdOrSku: string, locationId: string): number | null;
+  /** The seller's live variations with their items. */
+  catalog(merchantId: string): CatalogEntry[];
+  /** IN_STOCK counts of the seller's live variations (at one location, or all). */
+  stock(merchantId: string, locationId?: string): StockEntry[];
+  /** Generates a catalog for benchmarks: SKUs `skuPrefix` + index from 1 zero-padded to 5 digits (README "Seeds"). */
+  generateCatalog(merchantId: string, options: Partial<GenerateCatalogOptions> & { variants: number }): { items: number; variations: number; version: number };
+  settings(): SandboxBehaviour;
+  setSettings(settings: Partial<SandboxBehaviour>): SandboxBehaviour;
   close(): Promise<void>;
 }
 
@@ -78,6 +105,10 @@ function errorHandler(error: unknown, _request: Request, response: Response, nex
   const category = "INVALID_REQUEST_ERROR";
   if ((error as { type?: string }).type === "entity.parse.failed") {
     response.status(400).json({ errors: [{ category, code: "INVALID_CONTENT_TYPE", detail: "The request body is not valid JSON." }] });
+    return;
+  }
+  if ((error as { type?: string }).type === "entity.too.large") {
+    response.status(413).json({ errors: [{ category, code: "BAD_REQUEST", detail: "The request body is too large for the Tillbridge Square sandbox." }] });
     return;
   }
   console.error("Square sandbox: unexpected error", error);
@@ -118,6 +149,10 @@ export async function startSquareSandbox(options: SquareSandboxOptions): Promise
       accessTokenLifetimeSeconds: options.accessTokenLifetimeSeconds ?? THIRTY_DAYS,
     },
     options.seed ?? "demo",
+    {
+      ...(options.catalogWriteMs !== undefined && { catalogWriteMs: options.catalogWriteMs }),
+      ...(options.allowNegativeSales !== undefined && { allowNegativeSales: options.allowNegativeSales }),
+    },
   );
   const { url, close } = await listenOnLoopback(createApp(core), options.port);
 
@@ -137,6 +172,18 @@ export async function startSquareSandbox(options: SquareSandboxOptions): Promise
     expireAccessTokens: (merchantId) => core.tokens.expireAccessTokens(core.seller(merchantId).id),
     revoke: (merchantId, revokerType = "MERCHANT") => core.revoke(merchantId, revokerType),
     deliverEvent: (event) => core.deliver(newEvent(event.merchant_id, event.type, event.data, event.location_id)),
+    sell: (merchantId, sale) => sell(core, merchantId, sale),
+    setInStock: (merchantId, stock) => setInStock(core, merchantId, stock),
+    inStock: (merchantId, variationIdOrSku, locationId) => inStock(core, merchantId, variationIdOrSku, locationId),
+    catalog: (merchantId) => catalogEntries(core, merchantId),
+    stock: (merchantId, locationId) => stockEntries(core, merchantId, locationId),
+    generateCatalog: (merchantId, options) =>
+      generateCatalog(core, merchantId, { skuPrefix: "SKU-", inStock: 100, variationsPerItem: 1, mode: "replace", ...options }),
+    settings: () => ({ ...core.behaviour }),
+    setSettings: (settings) => {
+      core.behaviour = { ...core.behaviour, ...settings };
+      return { ...core.behaviour };
+    },
     close: async () => {
       core.close();
       await close();

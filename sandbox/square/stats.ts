@@ -21,6 +21,17 @@ export interface SandboxCounts {
   lostResponses: number;
   webhooksDelivered: number;
   webhooksFailed: number;
+  /** Catalog writes processed (upsert, batch upsert, delete; applied or refused as invalid), and those refused with
+   * 429 because another write of the seller was running. */
+  catalogWrites: number;
+  catalogWritesLocked: number;
+  /** Inventory changes (physical counts and adjustments) applied through the API. */
+  inventoryChanges: number;
+  /** Writes answered again from their idempotency key (nothing done). */
+  idempotentReplays: number;
+  /** Register sales (control API / sell()), and those refused for want of stock. */
+  sales: number;
+  salesRefused: number;
 }
 
 export interface SandboxStats extends SandboxCounts {
@@ -46,6 +57,12 @@ function zeroCounts(): SandboxCounts {
     lostResponses: 0,
     webhooksDelivered: 0,
     webhooksFailed: 0,
+    catalogWrites: 0,
+    catalogWritesLocked: 0,
+    inventoryChanges: 0,
+    idempotentReplays: 0,
+    sales: 0,
+    salesRefused: 0,
   };
 }
 
@@ -54,8 +71,8 @@ export class StatsCounter {
   // Keys are route patterns of this sandbox, never raw paths, so the map stays small.
   private byEndpoint = new Map<string, number>();
 
-  count(kind: keyof SandboxCounts): void {
-    this.total[kind]++;
+  count(kind: keyof SandboxCounts, by = 1): void {
+    this.total[kind] += by;
   }
 
   endpoint(key: string): void {

@@ -119,6 +119,12 @@ export class TokenRegistry {
     return { ok: true, record };
   }
 
+  /** The scopes the seller granted the app (its live refresh token's), or null when the app is not authorized. */
+  grantedScopes(merchantId: string): string[] | null {
+    for (const record of this.refreshTokens.values()) if (record.merchantId === merchantId && record.revokedAt === null) return record.scopes;
+    return null;
+  }
+
   /** Whether the seller still has an unrevoked refresh token, i.e. the app is authorized. */
   hasLiveAuthorization(merchantId: string): boolean {
     for (const record of this.refreshTokens.values()) if (record.merchantId === merchantId && record.revokedAt === null) return true;

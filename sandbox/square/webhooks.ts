@@ -6,7 +6,7 @@ import { DeliveryLog, WebhookPoster } from "../common/webhook-delivery";
 /**
  * Delivers events to the app as Square does (square-qbo.md §1 "Webhook helper" and §3 "Webhook envelope"):
  *  - one notification URL per subscription; the sandbox has one, webhookUrl;
- *  - envelope `{merchant_id, location_id?, type, event_id, created_at, data: {type, id, object}}`;
+ *  - envelope `{merchant_id, location_id?, type, event_id, created_at, data: {type, id?, object}}`;
  *  - `x-square-hmacsha256-signature` = base64(HMAC-SHA256(signature key, notification URL + raw body)), which is
  *    what the SDK's WebhooksHelper.verifySignature recomputes, so the app must use the exact registered URL;
  *  - Square waits 10 s for a 2xx and counts a 3xx as a failure (/docs/webhooks-api/delivery-sla). The sandbox
@@ -21,7 +21,8 @@ export interface SquareEvent {
   type: string;
   event_id: string;
   created_at: string;
-  data: { type: string; id: string; object: Record<string, unknown> };
+  /** `id` is absent where Square's event has none (catalog.version.updated). */
+  data: { type: string; id?: string; object: Record<string, unknown> };
 }
 
 export interface WebhookDelivery {
