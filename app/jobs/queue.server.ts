@@ -12,6 +12,8 @@ import { deadLetterQueueName, type JobDefinition } from "./registry";
 
 /** A job whose ordering key is busy runs again after about this long (plus jitter). */
 const ORDERING_RETRY_MS = 1_000;
+/** The turn of an ordering key is renewed while its job runs; a worker that died gives it up this long after. */
+const ORDERING_LEASE_MS = 30_000;
 
 /**
  * The job engine: pg-boss in the application's own database (PGlite or PostgreSQL), so a job can be sent in
@@ -184,7 +186,7 @@ export async function runJob(
         });
       const orderingKey = definition.orderingKey?.(parsed.data);
       if (orderingKey) {
-        const turn = await withLease(db(), `job-order:${orderingKey}`, { limit: 1, ttlMs: definition.policy.expireInSeconds * 1000 }, handle);
+        const turn = await withLease(db(), `job-order:${orderingKey}`, { limit: 1, ttlMs: ORDERING_LEASE_MS }, handle);
         if (!turn.ran) throw new RateLimitedError(`Another job for ${orderingKey} is running`, ORDERING_RETRY_MS + Math.round(Math.random() * ORDERING_RETRY_MS));
       } else {
         await handle();

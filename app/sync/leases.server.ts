@@ -13,6 +13,8 @@ export interface Lease {
   key: string;
   slot: number;
   holder: string;
+  /** Extends the lease by its ttl from now; false if it was lost (expired and taken by another). */
+  renew(): Promise<boolean>;
   release(): Promise<void>;
 }
 
@@ -38,6 +40,12 @@ export async function tryAcquireLease(db: Db, key: string, options: { limit: num
         key,
         slot,
         holder,
+        renew: async () => {
+          const renewed = await db.$executeRaw`
+            UPDATE "Lease" SET "expiresAt" = clock_timestamp() + make_interval(secs => ${options.ttlMs / 1000})
+            WHERE key = ${key} AND slot = ${slot} AND holder = ${holder}`;
+          return renewed > 0;
+        },
         release: async () => {
           await db.lease.deleteMany({ where: { key, slot, holder } });
         },
@@ -50,13 +58,18 @@ export async function tryAcquireLease(db: Db, key: string, options: { limit: num
   return null;
 }
 
-/** Runs `work` holding a slot; null (and `work` not run) when every slot is taken. */
+/**
+ * Runs `work` holding a slot; null (and `work` not run) when every slot is taken. The lease is renewed while
+ * `work` runs, so the ttl only needs to cover a holder that died: its slot frees that long after its last renewal.
+ */
 export async function withLease<T>(db: Db, key: string, options: { limit: number; ttlMs: number }, work: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
   const lease = await tryAcquireLease(db, key, options);
   if (!lease) return { ran: false };
+  const renewal = setInterval(() => void lease.renew().catch(() => {}), Math.max(1_000, options.ttlMs / 3));
   try {
     return { ran: true, value: await work() };
   } finally {
+    clearInterval(renewal);
     await lease.release();
   }
 }
