@@ -2,6 +2,8 @@ import { z } from "zod";
 import { db } from "~/db.server";
 import { disconnect } from "~/integrations/connections/flow.server";
 import { connectionsDueForRefresh, refreshConnectionTokens, warnAboutExpiringAuthorizations } from "~/integrations/connections/token-refresh.server";
+import { propagateInventoryLevelJob } from "~/sync/inventory/propagation.server";
+import { registerInventoryWebhookProcessors } from "~/sync/inventory/webhooks.server";
 import { reconcileSyncJob } from "~/sync/schedules.server";
 import { processWebhookEventJob, sweepPendingWebhooksJob } from "~/webhooks/processing.server";
 import { defineJob, type JobDefinition } from "./registry";
@@ -59,6 +61,9 @@ export const disconnectTenantConnectionsJob = defineJob({
   },
 });
 
+// What each sync does with the webhook topics it uses (app/webhooks/processing.server.ts).
+registerInventoryWebhookProcessors();
+
 /** Every job type the workers run. A job type not listed here is never worked. */
 export const jobDefinitions: readonly JobDefinition[] = [
   noopJob,
@@ -68,4 +73,5 @@ export const jobDefinitions: readonly JobDefinition[] = [
   processWebhookEventJob,
   sweepPendingWebhooksJob,
   reconcileSyncJob,
+  propagateInventoryLevelJob,
 ];

@@ -35,6 +35,7 @@ export const TENANT_SCOPED_TABLES = [
   "OAuthState",
   "MerchantSession",
   "LinkCode",
+  "InventoryLevelLink",
 ] as const;
 
 function hashCode(normalized: string): string {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { db, type PrismaClient } from "~/db.server";
 import type { Provider } from "~/generated/prisma/enums";
-import { defineJob, JobPriority } from "~/jobs/registry";
+import { defineJob, JobPriority, type JobDefinition } from "~/jobs/registry";
 import { logger } from "~/observability/logger.server";
 
 /**
@@ -20,8 +20,11 @@ export interface StoredWebhookEvent {
   payload: unknown;
 }
 
+/** Sends follow-up jobs (the work an event asks for, with its own ordering and retries). */
+export type SendJob = <S extends z.ZodType>(job: JobDefinition<S>, payload: z.input<S>, options?: { singletonKey?: string; priority?: number }) => Promise<string | null>;
+
 /** Applies one event for its tenant. Throws the job error taxonomy's errors (app/jobs/errors.ts). */
-export type WebhookProcessor = (event: StoredWebhookEvent, dbClient: PrismaClient) => Promise<void>;
+export type WebhookProcessor = (event: StoredWebhookEvent, dbClient: PrismaClient, send: SendJob) => Promise<void>;
 
 const processors = new Map<string, WebhookProcessor>();
 
@@ -32,7 +35,11 @@ export function registerWebhookProcessor(provider: Provider, topic: string, proc
 
 export type ProcessingOutcome = "processed" | "dropped" | "already-done";
 
-export async function processWebhookEvent(dbClient: PrismaClient, webhookEventId: string): Promise<ProcessingOutcome> {
+const noFollowUps: SendJob = async () => {
+  throw new Error("this caller cannot send follow-up jobs");
+};
+
+export async function processWebhookEvent(dbClient: PrismaClient, webhookEventId: string, send: SendJob = noFollowUps): Promise<ProcessingOutcome> {
   const event = await dbClient.webhookEvent.findUnique({ where: { id: webhookEventId } });
   if (!event || event.status !== "RECEIVED") return "already-done";
   const log = logger.child({ webhookEventId, provider: event.provider, topic: event.topic });
@@ -50,7 +57,7 @@ export async function processWebhookEvent(dbClient: PrismaClient, webhookEventId
     log.info({ tenantId: connection.tenantId }, "no sync uses this topic yet; webhook dropped");
     return settle(dbClient, event.id, "DROPPED", connection.tenantId);
   }
-  await processor({ id: event.id, provider: event.provider, topic: event.topic, accountRef: event.accountRef, tenantId: connection.tenantId, payload: event.payload }, dbClient);
+  await processor({ id: event.id, provider: event.provider, topic: event.topic, accountRef: event.accountRef, tenantId: connection.tenantId, payload: event.payload }, dbClient, send);
   return settle(dbClient, event.id, "PROCESSED", connection.tenantId);
 }
 
@@ -66,7 +73,7 @@ export const processWebhookEventJob = defineJob({
   tenantOf: (payload) => payload.tenantId,
   policy: { retryLimit: 8, retryDelaySeconds: 5, retryDelayMaxSeconds: 900, batchSize: 20, localConcurrency: 2 },
   async handle({ webhookEventId }, context) {
-    const outcome = await processWebhookEvent(db(), webhookEventId);
+    const outcome = await processWebhookEvent(db(), webhookEventId, context.send);
     context.logger.debug({ webhookEventId, outcome }, "webhook processed");
   },
 });

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import { baseAfterWrite, planPropagation, type LevelCounts } from "./propagation";
+
+/** Applies a plan as if every write landed, returning the new bases and what each side then holds. */
+function land(base: LevelCounts, now: LevelCounts, direction: Parameters<typeof planPropagation>[2]) {
+  const plan = planPropagation(base, now, direction);
+  let nextBase = plan.baseBeforeWrites;
+  const after = { ...now };
+  for (const write of plan.writes) {
+    nextBase = baseAfterWrite(nextBase, write);
+    after[write.side] += write.delta;
+  }
+  return { plan, base: nextBase, after };
+}
+
+describe("planPropagation", () => {
+  it("carries a Square sale to Shopify as a relative change, guarded by the count Shopify was read at", () => {
+    const { plan, base, after } = land({ shopify: 10, square: 10 }, { shopify: 10, square: 9 }, "both");
+    expect(plan.writes).toEqual([{ side: "shopify", delta: -1, expectedBefore: 10 }]);
+    expect(after).toEqual({ shopify: 9, square: 9 });
+    expect(base).toEqual(after);
+  });
+
+  it("keeps both sales when the last units sell on both channels at once: nothing is overwritten", () => {
+    const { plan, after } = land({ shopify: 1, square: 1 }, { shopify: 0, square: 0 }, "both");
+    expect(plan.writes).toEqual([
+      { side: "shopify", delta: -1, expectedBefore: 0 },
+      { side: "square", delta: -1, expectedBefore: 0 },
+    ]);
+    // Two units sold from one: both channels show the oversell, which reconciliation and the merchant see.
+    expect(after).toEqual({ shopify: -1, square: -1 });
+  });
+
+  it("does nothing for a reading that finds nothing new: a duplicate webhook, or the echo of its own write", () => {
+    const first = land({ shopify: 10, square: 10 }, { shopify: 10, square: 7 }, "both");
+    // The Shopify webhook of Tillbridge's own write (-3) triggers another reading: both sides match their bases.
+    expect(planPropagation(first.base, first.after, "both").writes).toEqual([]);
+  });
+
+  it("carries only what the direction allows, and absorbs the other side's change into its base", () => {
+    const { plan, base } = land({ shopify: 10, square: 10 }, { shopify: 8, square: 9 }, "square_to_shopify");
+    expect(plan.writes).toEqual([{ side: "shopify", delta: -1, expectedBefore: 8 }]);
+    expect(base).toEqual({ shopify: 7, square: 9 });
+    expect(planPropagation(base, { shopify: 7, square: 9 }, "square_to_shopify").writes).toEqual([]);
+
+    const oneWay = land({ shopify: 10, square: 10 }, { shopify: 8, square: 9 }, "shopify_to_square");
+    expect(oneWay.plan.writes).toEqual([{ side: "square", delta: -2, expectedBefore: 9 }]);
+    expect(oneWay.after).toEqual({ shopify: 8, square: 7 });
+  });
+
+  it("adds up any number of changes between two readings, in any order they happened", () => {
+    // Three Shopify sales and a Square restock of 5 happened before one reading.
+    const { plan, after } = land({ shopify: 20, square: 20 }, { shopify: 17, square: 25 }, "both");
+    expect(plan.writes.map((write) => [write.side, write.delta])).toEqual([
+      ["shopify", 5],
+      ["square", -3],
+    ]);
+    expect(after).toEqual({ shopify: 22, square: 22 });
+  });
+});

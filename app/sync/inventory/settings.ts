@@ -1,0 +1,11 @@
+import { z } from "zod";
+
+/** An inventory sync's settings (Sync.settings), validated before every use. */
+export const inventorySyncSettings = z.object({
+  /** Which channel's changes are carried to the other. */
+  direction: z.enum(["both", "shopify_to_square", "square_to_shopify"]).default("both"),
+  /** Which side's count wins when reconciliation finds the two apart for no change it can explain. */
+  conflictWinner: z.enum(["square", "shopify"]).default("square"),
+});
+
+export type InventorySyncSettings = z.output<typeof inventorySyncSettings>;

@@ -1,0 +1,162 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SquareSandbox } from "../../../sandbox/square/index";
+import type { ShopifySandbox } from "../../../sandbox/shopify/index";
+import { startAppWebhookServer, type AppWebhookServer } from "../../support/app-webhook-server";
+import { answerConsentPage } from "../../support/consent-forms";
+import { freePorts } from "../../support/ports";
+import { startVendorSandboxes } from "../../support/vendor-sandboxes";
+
+// The sync engine end to end with the vendors misbehaving: two merchants sell on both channels at once while
+// both sandboxes answer slowly, fail with 5xx, throttle, lose responses after committing writes, and deliver
+// webhooks twice and out of order. Webhooks reach the app's real routes over HTTP; workers process them and
+// carry each change across through the real Shopify library and Square SDK. In the end every sale shows once on
+// the other channel: both sides hold exactly the starting stock minus every sale on either side.
+
+const SKUS_PER_MERCHANT = 6;
+const STARTING_STOCK = 40;
+const SALES_PER_MERCHANT = 48;
+
+let webhookServer: AppWebhookServer;
+let sandboxes: { shopify: ShopifySandbox; square: SquareSandbox; close(): Promise<void> };
+let app: {
+  db: typeof import("~/db.server");
+  runtime: typeof import("~/runtime.server");
+  shopify: typeof import("~/shopify.server");
+  flow: typeof import("~/integrations/connections/flow.server");
+  setup: typeof import("~/sync/inventory/setup.server");
+};
+
+interface Merchant {
+  tenantId: string;
+  shop: string;
+  sellerId: string;
+  squareLocationId: string;
+  shopifyLocationId: number;
+  skus: string[];
+}
+const merchants: Merchant[] = [];
+const browserUserAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+
+async function installShop(shop: string): Promise<string> {
+  sandboxes.shopify.addShop(shop, { seed: "catalog", catalog: { variants: SKUS_PER_MERCHANT, locations: 1, available: STARTING_STOCK } });
+  sandboxes.shopify.install(shop);
+  // What the embedded app does on the merchant's first visit: token exchange, then afterAuth creates the tenant.
+  await app.shopify.authenticate.admin(new Request(`${webhookServer.url}/app?shop=${shop}`, { headers: { Authorization: `Bearer ${sandboxes.shopify.sessionToken(shop)}`, "User-Agent": browserUserAgent } }));
+  return (await app.db.db().connection.findUniqueOrThrow({ where: { provider_externalId: { provider: "SHOPIFY", externalId: shop } } })).tenantId;
+}
+
+async function connectSquare(tenantId: string, sellerId: string): Promise<void> {
+  const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "SQUARE", actor: "test", returnTo: "http://admin.example/connections" });
+  const callback = await answerConsentPage(authorizeUrl, { account: { field: "merchant_id", value: sellerId }, button: { field: "decision", value: "approve" } });
+  const outcome = await app.flow.completeConnection(app.db.db(), "SQUARE", callback);
+  if (!outcome.ok) throw new Error(`Square connection failed: ${JSON.stringify(outcome)}`);
+}
+
+beforeAll(async () => {
+  webhookServer = await startAppWebhookServer(await freePorts());
+  sandboxes = await startVendorSandboxes(webhookServer.url, ["shopify", "square"]);
+  app = {
+    db: await import("~/db.server"),
+    runtime: await import("~/runtime.server"),
+    shopify: await import("~/shopify.server"),
+    flow: await import("~/integrations/connections/flow.server"),
+    setup: await import("~/sync/inventory/setup.server"),
+  };
+  await app.runtime.startRuntime(["worker"]);
+
+  for (const [index, seller] of sandboxes.square.sellers().slice(0, 2).entries()) {
+    const shop = `exactly-once-${index}.myshopify.com`;
+    const tenantId = await installShop(shop);
+    sandboxes.square.generateCatalog(seller.id, { variants: SKUS_PER_MERCHANT, inStock: STARTING_STOCK });
+    await connectSquare(tenantId, seller.id);
+
+    const shopRecord = sandboxes.shopify.store.shop(shop)!;
+    const shopifyLocationId = [...shopRecord.locations.keys()][0]!;
+    const squareLocationId = seller.locations[0]!.id;
+    const catalog = sandboxes.square.catalog(seller.id);
+    const skus = Array.from({ length: SKUS_PER_MERCHANT }, (_, n) => `SKU-${String(n + 1).padStart(5, "0")}`);
+    await app.setup.enableInventorySync(app.db.db(), {
+      tenantId,
+      settings: { direction: "both" },
+      levels: skus.map((sku) => ({
+        sku,
+        shopifyInventoryItemId: `gid://shopify/InventoryItem/${sandboxes.shopify.store.itemsWithSku(shopRecord, sku)[0]!.id}`,
+        shopifyLocationId: `gid://shopify/Location/${shopifyLocationId}`,
+        squareVariationId: catalog.find((entry) => entry.sku === sku)!.variationId,
+        squareLocationId,
+        shopifyCount: STARTING_STOCK,
+        squareCount: STARTING_STOCK,
+      })),
+    });
+    merchants.push({ tenantId, shop, sellerId: seller.id, squareLocationId, shopifyLocationId, skus });
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await app?.runtime.stopRuntime();
+  await sandboxes?.close();
+  await webhookServer?.close();
+});
+
+async function settled(timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    sandboxes.shopify.flushWebhooks();
+    sandboxes.square.flushWebhooks();
+    const waitingEvents = await app.db.db().webhookEvent.count({ where: { status: "RECEIVED" } });
+    const rows = await app.db.db().$queryRawUnsafe<{ count: bigint }[]>(
+      `SELECT count(*) AS count FROM pgboss.job WHERE name IN ('webhooks.process', 'inventory.propagate-level') AND state IN ('created', 'retry', 'active')`,
+    );
+    const pendingWrites = await app.db.db().inventoryLevelLink.count({ where: { pendingWrites: { not: { equals: null } } } });
+    if (waitingEvents === 0 && Number(rows[0]!.count) === 0 && pendingWrites === 0) return;
+    if (Date.now() > deadline) throw new Error(`not settled: ${waitingEvents} events, ${rows[0]!.count} jobs, ${pendingWrites} levels with writes in flight`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe("exactly-once inventory propagation under faults", () => {
+  it("carries every sale of two merchants to the other channel once: none twice, none missing", async () => {
+    const faults = { seed: 7, latencyMs: 5, latencyJitterMs: 20, serverErrorRate: 0.08, lostResponseRate: 0.3, webhooks: { duplicateRate: 0.3, reorder: { batchSize: 4, order: "shuffle" as const, maxHoldMs: 300 } } };
+    sandboxes.shopify.setFaults({ ...faults, throttleRate: 0.05 });
+    sandboxes.square.setFaults({ ...faults, throttleRate: 0.05 });
+
+    // Sales on both channels, both merchants at once, a few at a time.
+    const sold = new Map<string, number>();
+    const sales = merchants.flatMap((merchant) =>
+      Array.from({ length: SALES_PER_MERCHANT }, (_, n) => ({ merchant, sku: merchant.skus[n % merchant.skus.length]!, channel: n % 2 === 0 ? "shopify" : "square" })),
+    );
+    for (let start = 0; start < sales.length; start += 6) {
+      for (const sale of sales.slice(start, start + 6)) {
+        const result =
+          sale.channel === "square"
+            ? sandboxes.square.sell(sale.merchant.sellerId, { sku: sale.sku, quantity: 1 })
+            : sandboxes.shopify.sell(sale.merchant.shop, { sku: sale.sku }, { quantity: 1 });
+        expect(result.sold).toBe(true);
+        sold.set(`${sale.merchant.tenantId}:${sale.sku}`, (sold.get(`${sale.merchant.tenantId}:${sale.sku}`) ?? 0) + 1);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    sandboxes.shopify.setFaults({ serverErrorRate: 0, lostResponseRate: 0, throttleRate: 0 });
+    sandboxes.square.setFaults({ serverErrorRate: 0, lostResponseRate: 0, throttleRate: 0 });
+    await settled(90_000);
+
+    for (const merchant of merchants) {
+      for (const sku of merchant.skus) {
+        const expected = STARTING_STOCK - (sold.get(`${merchant.tenantId}:${sku}`) ?? 0);
+        expect({ sku, shopify: sandboxes.shopify.available(merchant.shop, sku, merchant.shopifyLocationId) }).toEqual({ sku, shopify: expected });
+        expect({ sku, square: sandboxes.square.inStock(merchant.sellerId, sku, merchant.squareLocationId) }).toEqual({ sku, square: expected });
+      }
+    }
+    // The faults really happened, and were survived rather than avoided.
+    const shopifyStats = sandboxes.shopify.stats() as unknown as Record<string, number>;
+    const squareStats = sandboxes.square.stats() as unknown as Record<string, number>;
+    expect((shopifyStats.lostResponses ?? 0) + (squareStats.lostResponses ?? 0)).toBeGreaterThan(0);
+    expect((shopifyStats.serverErrors ?? 0) + (squareStats.serverErrors ?? 0)).toBeGreaterThan(0);
+    expect((shopifyStats.graphqlThrottled ?? 0) + (squareStats.rateLimited ?? 0)).toBeGreaterThan(0);
+    const duplicates = [...sandboxes.shopify.deliveries(), ...sandboxes.square.deliveries()].filter((delivery) => (delivery as { duplicate?: boolean }).duplicate);
+    expect(duplicates.length).toBeGreaterThan(0);
+    expect(await app.db.db().webhookEvent.count({ where: { status: "RECEIVED" } })).toBe(0);
+  }, 150_000);
+});
