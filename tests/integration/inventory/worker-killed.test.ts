@@ -1,0 +1,148 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ShopifySandbox } from "../../../sandbox/shopify/index";
+import type { SquareSandbox } from "../../../sandbox/square/index";
+import { answerConsentPage } from "../../support/consent-forms";
+import { withoutVitestVariables } from "../../support/dev-server";
+import { startVendorSandboxes } from "../../support/vendor-sandboxes";
+
+// A worker process is killed (SIGKILL) in the middle of a propagation: a sale on each channel is being carried to
+// the other, the write to Shopify has landed and the write to Square is on its way. Another worker notices the
+// dead one's job by its missing heartbeat, retries it, finds the recorded writes and sends them again with the
+// same idempotency keys: each sale shows once on the other channel, none twice.
+// PostgreSQL only: the embedded database admits one process, and this needs three.
+
+const APP_URL = "http://localhost:3000";
+const SKU = "SKU-00001";
+const shop = "worker-killed.myshopify.com";
+let sandboxes: { shopify: ShopifySandbox; square: SquareSandbox; close(): Promise<void> };
+let app: {
+  db: typeof import("~/db.server");
+  shopify: typeof import("~/shopify.server");
+  flow: typeof import("~/integrations/connections/flow.server");
+  setup: typeof import("~/sync/inventory/setup.server");
+  queue: typeof import("~/jobs/queue.server");
+  propagation: typeof import("~/sync/inventory/propagation.server");
+};
+const workers: ChildProcess[] = [];
+
+function startWorker(): { child: ChildProcess; output: () => string } {
+  let output = "";
+  const child = spawn(process.execPath, ["--import", "tsx", "tests/support/worker-main.ts"], {
+    env: {
+      ...withoutVitestVariables(process.env),
+      LOG_LEVEL: "info",
+      // A dead worker's job is failed and retried ten seconds after its last heartbeat.
+      JOB_HEARTBEAT_SECONDS: "10",
+      JOB_SUPERVISE_INTERVAL_SECONDS: "1",
+    } as unknown as NodeJS.ProcessEnv,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  workers.push(child);
+  return { child, output: () => output };
+}
+
+async function waitFor<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe.skipIf(!process.env.DATABASE_URL)("a worker killed in the middle of a propagation", () => {
+  let tenantId: string;
+  let levelId: string;
+
+  beforeAll(async () => {
+    sandboxes = await startVendorSandboxes(APP_URL, ["shopify", "square"]);
+    app = {
+      db: await import("~/db.server"),
+      shopify: await import("~/shopify.server"),
+      flow: await import("~/integrations/connections/flow.server"),
+      setup: await import("~/sync/inventory/setup.server"),
+      queue: await import("~/jobs/queue.server"),
+      propagation: await import("~/sync/inventory/propagation.server"),
+    };
+    sandboxes.shopify.addShop(shop, { seed: "catalog", catalog: { variants: 1, locations: 1, available: 40 } });
+    sandboxes.shopify.install(shop);
+    await app.shopify.authenticate.admin(
+      new Request(`${APP_URL}/app?shop=${shop}`, { headers: { Authorization: `Bearer ${sandboxes.shopify.sessionToken(shop)}`, "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0 Safari/537.36" } }),
+    );
+    tenantId = (await app.db.db().connection.findUniqueOrThrow({ where: { provider_externalId: { provider: "SHOPIFY", externalId: shop } } })).tenantId;
+    const seller = sandboxes.square.sellers()[0]!;
+    sandboxes.square.generateCatalog(seller.id, { variants: 1, inStock: 40 });
+    const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "SQUARE", actor: "test", returnTo: "http://admin.example/connections" });
+    const callback = await answerConsentPage(authorizeUrl, { account: { field: "merchant_id", value: seller.id }, button: { field: "decision", value: "approve" } });
+    expect((await app.flow.completeConnection(app.db.db(), "SQUARE", callback)).ok).toBe(true);
+    const shopRecord = sandboxes.shopify.store.shop(shop)!;
+    const { levelIds } = await app.setup.enableInventorySync(app.db.db(), {
+      tenantId,
+      settings: { direction: "both" },
+      levels: [
+        {
+          sku: SKU,
+          shopifyInventoryItemId: `gid://shopify/InventoryItem/${sandboxes.shopify.store.itemsWithSku(shopRecord, SKU)[0]!.id}`,
+          shopifyLocationId: `gid://shopify/Location/${[...shopRecord.locations.keys()][0]}`,
+          squareVariationId: sandboxes.square.catalog(seller.id).find((entry) => entry.sku === SKU)!.variationId,
+          squareLocationId: seller.locations[0]!.id,
+          shopifyCount: 40,
+          squareCount: 40,
+        },
+      ],
+    });
+    levelId = levelIds[0]!;
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const worker of workers) if (worker.exitCode === null) worker.kill("SIGKILL");
+    await sandboxes?.close();
+  });
+
+  it("retries the job in another worker and each sale lands once on the other channel", async () => {
+    const seller = sandboxes.square.sellers()[0]!;
+    const squareLocationId = seller.locations[0]!.id;
+    expect(sandboxes.square.sell(seller.id, { sku: SKU, quantity: 1 }).inStock).toBe(39);
+    expect(sandboxes.shopify.sell(shop, { sku: SKU }, { quantity: 1 }).available).toBe(39);
+
+    // Square takes three seconds per call: long enough to kill the worker while its write to Square is under way.
+    sandboxes.square.setFaults({ latencyMs: 3_000 });
+    const first = startWorker();
+    const producer = await app.queue.startJobQueue(app.db.getDatabase(), { definitions: [app.propagation.propagateInventoryLevelJob], runWorkers: false });
+    await producer.send(app.propagation.propagateInventoryLevelJob, { tenantId, levelLinkId: levelId });
+    await producer.stop({ timeoutMs: 2_000 });
+
+    await waitFor("the writes to be recorded", async () => (await app.db.db().inventoryLevelLink.findUniqueOrThrow({ where: { id: levelId } })).pendingWrites !== null, 60_000);
+    // The Square sale reached Shopify; the Shopify sale is on its way to Square when the worker dies.
+    await waitFor("the write to Shopify to land", async () => sandboxes.shopify.available(shop, SKU) === 38, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    first.child.kill("SIGKILL");
+    await new Promise((resolve) => first.child.once("exit", resolve));
+    sandboxes.square.setFaults({ latencyMs: 0 });
+    expect((await app.db.db().inventoryLevelLink.findUniqueOrThrow({ where: { id: levelId } })).revision).toBe(0);
+
+    const second = startWorker();
+    const settled = await waitFor(
+      "another worker to finish the propagation",
+      async () => {
+        const level = await app.db.db().inventoryLevelLink.findUniqueOrThrow({ where: { id: levelId } });
+        return level.pendingWrites === null && level.revision > 0 ? level : null;
+      },
+      60_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}\n${second.output()}`);
+    });
+
+    expect(sandboxes.shopify.available(shop, SKU)).toBe(38);
+    expect(sandboxes.square.inStock(seller.id, SKU, squareLocationId)).toBe(38);
+    expect({ shopifyCount: settled.shopifyCount, squareCount: settled.squareCount }).toEqual({ shopifyCount: 38, squareCount: 38 });
+    // The second worker sent the recorded write to Shopify again, and Shopify answered from its idempotency record.
+    expect((sandboxes.shopify.stats() as unknown as { idempotentReplays: number }).idempotentReplays).toBe(1);
+    const jobs = await app.db.db().$queryRawUnsafe<{ state: string; retry_count: number }[]>(`SELECT state, retry_count FROM pgboss.job WHERE name = 'inventory.propagate-level'`);
+    expect(jobs).toEqual([{ state: "completed", retry_count: 1 }]);
+  }, 150_000);
+});
