@@ -3,6 +3,7 @@ import { db } from "~/db.server";
 import { disconnect } from "~/integrations/connections/flow.server";
 import { connectionsDueForRefresh, refreshConnectionTokens, warnAboutExpiringAuthorizations } from "~/integrations/connections/token-refresh.server";
 import { propagateInventoryLevelJob } from "~/sync/inventory/propagation.server";
+import { registerInventoryReconciler } from "~/sync/inventory/reconciliation.server";
 import { registerInventoryWebhookProcessors } from "~/sync/inventory/webhooks.server";
 import { reconcileSyncJob } from "~/sync/schedules.server";
 import { processWebhookEventJob, sweepPendingWebhooksJob } from "~/webhooks/processing.server";
@@ -63,6 +64,7 @@ export const disconnectTenantConnectionsJob = defineJob({
 
 // What each sync does with the webhook topics it uses (app/webhooks/processing.server.ts).
 registerInventoryWebhookProcessors();
+registerInventoryReconciler();
 
 /** Every job type the workers run. A job type not listed here is never worked. */
 export const jobDefinitions: readonly JobDefinition[] = [

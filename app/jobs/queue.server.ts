@@ -162,6 +162,14 @@ async function startWorker(boss: PgBoss, definition: JobDefinition, queue: JobQu
   );
 }
 
+/**
+ * Runs `work` in the turn of an ordering key, as a job with that key would: null when a job (or anything else)
+ * holds the turn now. For work outside jobs that must not interleave with them (reconciliation of one record).
+ */
+export function inOrderingTurn<T>(orderingKey: string, work: () => Promise<T>) {
+  return withLease(db(), `job-order:${orderingKey}`, { limit: 1, ttlMs: ORDERING_LEASE_MS }, work);
+}
+
 export async function runJob(
   definition: JobDefinition,
   job: Pick<JobWithMetadata<unknown>, "id" | "data" | "retryCount"> & Partial<Pick<JobWithMetadata<unknown>, "priority">>,
@@ -186,7 +194,7 @@ export async function runJob(
         });
       const orderingKey = definition.orderingKey?.(parsed.data);
       if (orderingKey) {
-        const turn = await withLease(db(), `job-order:${orderingKey}`, { limit: 1, ttlMs: ORDERING_LEASE_MS }, handle);
+        const turn = await inOrderingTurn(orderingKey, handle);
         if (!turn.ran) throw new RateLimitedError(`Another job for ${orderingKey} is running`, ORDERING_RETRY_MS + Math.round(Math.random() * ORDERING_RETRY_MS));
       } else {
         await handle();

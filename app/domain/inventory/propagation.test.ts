@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { baseAfterWrite, planPropagation, type LevelCounts } from "./propagation";
+import { baseAfterWrite, planDriftRepair, planPropagation, type LevelCounts } from "./propagation";
 
 /** Applies a plan as if every write landed, returning the new bases and what each side then holds. */
 function land(base: LevelCounts, now: LevelCounts, direction: Parameters<typeof planPropagation>[2]) {
@@ -56,5 +56,22 @@ describe("planPropagation", () => {
       ["square", -3],
     ]);
     expect(after).toEqual({ shopify: 22, square: 22 });
+  });
+});
+
+describe("planDriftRepair", () => {
+  it("sets the losing side to the winner's count, and moves only the losing side's base", () => {
+    const repair = planDriftRepair({ shopify: 12, square: 9 }, "both", "square");
+    expect(repair).toEqual({ side: "shopify", delta: -3, expectedBefore: 12, kind: "repair" });
+    expect(baseAfterWrite({ shopify: 12, square: 9 }, repair!)).toEqual({ shopify: 9, square: 9 });
+  });
+
+  it("lets the source of a one-way sync win, whatever the conflict setting", () => {
+    expect(planDriftRepair({ shopify: 12, square: 9 }, "shopify_to_square", "square")).toEqual({ side: "square", delta: 3, expectedBefore: 9, kind: "repair" });
+    expect(planDriftRepair({ shopify: 12, square: 9 }, "square_to_shopify", "shopify")?.side).toBe("shopify");
+  });
+
+  it("finds nothing to repair when the counts agree", () => {
+    expect(planDriftRepair({ shopify: 4, square: 4 }, "both", "shopify")).toBeNull();
   });
 });

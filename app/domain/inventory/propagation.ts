@@ -17,12 +17,16 @@ export interface LevelCounts {
   square: number;
 }
 
-/** One relative write: `delta` units applied to `side`, carrying the other side's change. */
+/**
+ * One relative write of `delta` units to `side`: either carrying the other side's change over ("carry"), or
+ * repairing drift found by reconciliation ("repair": `side` is set to the other side's count).
+ */
 export interface CarryOver {
   side: "shopify" | "square";
   delta: number;
   /** The count `side` was read at: Shopify refuses the write if it has changed since (changeFromQuantity). */
   expectedBefore: number;
+  kind?: "carry" | "repair";
 }
 
 export interface PropagationPlan {
@@ -51,5 +55,19 @@ export function planPropagation(base: LevelCounts, now: LevelCounts, direction: 
  * and the side written to moved by Tillbridge's own hand (its base moves too, so the write is not seen as a sale).
  */
 export function baseAfterWrite(base: LevelCounts, write: CarryOver): LevelCounts {
+  // A repair changes only the side written to: nothing happened on the other side that needed carrying.
+  if (write.kind === "repair") return { ...base, [write.side]: base[write.side] + write.delta };
   return { shopify: base.shopify + write.delta, square: base.square + write.delta };
+}
+
+/**
+ * Drift: both sides read, nothing left to carry over, and still the counts differ (a count changed while
+ * Tillbridge was not told, a level linked out of step, a write outside any sync). The side that wins is set to
+ * by the other: the sync's source in a one-way sync, the merchant's chosen winner in a two-way one. Null when in step.
+ */
+export function planDriftRepair(now: LevelCounts, direction: InventoryDirection, conflictWinner: "shopify" | "square"): CarryOver | null {
+  if (now.shopify === now.square) return null;
+  const winner = direction === "shopify_to_square" ? "shopify" : direction === "square_to_shopify" ? "square" : conflictWinner;
+  const loser = winner === "shopify" ? "square" : "shopify";
+  return { side: loser, delta: now[winner] - now[loser], expectedBefore: now[loser], kind: "repair" };
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { db, type PrismaClient } from "~/db.server";
-import { baseAfterWrite, planPropagation, type LevelCounts } from "~/domain/inventory/propagation";
+import { baseAfterWrite, planDriftRepair, planPropagation, type CarryOver, type LevelCounts } from "~/domain/inventory/propagation";
 import { Prisma } from "~/generated/prisma/client";
 import { adjustShopifyAvailable, readShopifyAvailable, type ShopifyInventoryAccount } from "~/integrations/shopify/inventory.server";
 import { adjustSquareInStock, readSquareInStock, squareInventoryAccount, type SquareInventoryAccount } from "~/integrations/square/inventory.server";
@@ -23,6 +23,7 @@ const carryOver = z.object({
   side: z.enum(["shopify", "square"]),
   delta: z.number().int(),
   expectedBefore: z.number().int(),
+  kind: z.enum(["carry", "repair"]).optional(),
   idempotencyKey: z.string().min(1).max(128),
 });
 const levelCounts = z.object({ shopify: z.number().int(), square: z.number().int() });
@@ -35,7 +36,13 @@ const MAX_STALE_ROUNDS = 3;
 export type PropagationOutcome =
   | { outcome: "in-step" }
   | { outcome: "propagated"; toShopify: number; toSquare: number }
+  | { outcome: "repaired"; side: "shopify" | "square"; from: number; to: number; toShopify: number; toSquare: number }
   | { outcome: "skipped"; reason: string };
+
+/** The ordering key of a level's propagations: its job's, and reconciliation's turn for the level. */
+export function levelOrderingKey(levelLinkId: string): string {
+  return `inventory-level:${levelLinkId}`;
+}
 
 type LevelLink = NonNullable<Awaited<ReturnType<typeof loadLevel>>>;
 
@@ -102,9 +109,19 @@ async function sendPendingWrites(database: PrismaClient, level: LevelLink, pendi
   return { applied, stale };
 }
 
-/** Reads both sides of a linked level and carries over what changed since its base; finishes an interrupted one first. */
-export async function propagateInventoryLevel(database: PrismaClient, tenantId: string, levelLinkId: string, now: () => Date = () => new Date()): Promise<PropagationOutcome> {
+/**
+ * Reads both sides of a linked level and carries over what changed since its base; finishes an interrupted one
+ * first. With `repairDrift` (reconciliation), counts still apart once nothing is left to carry are repaired.
+ */
+export async function propagateInventoryLevel(
+  database: PrismaClient,
+  tenantId: string,
+  levelLinkId: string,
+  options: { repairDrift?: boolean; now?: () => Date } = {},
+): Promise<PropagationOutcome> {
+  const now = options.now ?? (() => new Date());
   const total = { shopify: 0, square: 0 };
+  let repaired: { side: "shopify" | "square"; from: number; to: number } | null = null;
   for (let round = 0; ; round += 1) {
     const level = await loadLevel(database, tenantId, levelLinkId);
     if (!level) return { outcome: "skipped", reason: "no such linked level" };
@@ -119,10 +136,16 @@ export async function propagateInventoryLevel(database: PrismaClient, tenantId: 
       continue; // read afresh from the settled bases
     }
 
-    const { direction } = inventorySyncSettings.parse(level.sync.settings);
+    const { direction, conflictWinner } = inventorySyncSettings.parse(level.sync.settings);
     const shopifyNow = await readShopifyAvailable(database, accounts.shopify, { inventoryItemId: level.shopifyInventoryItemId, locationId: level.shopifyLocationId });
     const squareNow = await readSquareInStock(database, accounts.square, { variationId: level.squareVariationId, locationId: level.squareLocationId, sku: level.sku });
-    const plan = planPropagation({ shopify: level.shopifyCount, square: level.squareCount }, { shopify: shopifyNow ?? 0, square: squareNow }, direction);
+    const counts = { shopify: shopifyNow ?? 0, square: squareNow };
+    const plan = planPropagation({ shopify: level.shopifyCount, square: level.squareCount }, counts, direction);
+    const repair: CarryOver | null = plan.writes.length === 0 && options.repairDrift && !repaired ? planDriftRepair(counts, direction, conflictWinner) : null;
+    if (repair) {
+      plan.writes.push(repair);
+      repaired = { side: repair.side, from: repair.expectedBefore, to: repair.expectedBefore + repair.delta };
+    }
 
     if (plan.writes.length === 0) {
       const absorbed = plan.baseBeforeWrites.shopify !== level.shopifyCount || plan.baseBeforeWrites.square !== level.squareCount;
@@ -132,6 +155,7 @@ export async function propagateInventoryLevel(database: PrismaClient, tenantId: 
           data: { shopifyCount: plan.baseBeforeWrites.shopify, squareCount: plan.baseBeforeWrites.square },
         });
       }
+      if (repaired) return { outcome: "repaired", ...repaired, toShopify: total.shopify, toSquare: total.square };
       return total.shopify === 0 && total.square === 0 ? { outcome: "in-step" } : { outcome: "propagated", toShopify: total.shopify, toSquare: total.square };
     }
     if (round > MAX_STALE_ROUNDS) throw new TransientError(`the stock of ${level.sku} keeps changing on Shopify while it is being carried over`);
@@ -159,7 +183,7 @@ export const propagateInventoryLevelJob = defineJob({
   payload: z.object({ tenantId: z.uuid(), levelLinkId: z.uuid() }).strict(),
   tenantOf: (payload) => payload.tenantId,
   // One level's propagations take turns: each reads both sides and moves the bases, which must not interleave.
-  orderingKey: (payload) => `inventory-level:${payload.levelLinkId}`,
+  orderingKey: (payload) => levelOrderingKey(payload.levelLinkId),
   policy: { retryLimit: 10, retryDelaySeconds: 1, retryDelayMaxSeconds: 120, batchSize: 20, localConcurrency: 4 },
   async handle({ tenantId, levelLinkId }, context) {
     const started = new Date();

@@ -1,5 +1,7 @@
 import type { PrismaClient } from "~/db.server";
 import type { Prisma } from "~/generated/prisma/client";
+import type { JobQueue } from "~/jobs/queue.server";
+import { createSync, scheduleReconciliation } from "~/sync/schedules.server";
 import { inventorySyncSettings, type InventorySyncSettings } from "./settings";
 
 /** One matched item at one mapped location pair, with the counts both sides hold (already aligned). */
@@ -14,11 +16,13 @@ export interface InventoryLevelToLink {
 }
 
 /**
- * Creates (or updates) the tenant's inventory sync between its Square and Shopify connections and links the
- * given levels, their counts becoming the bases changes are measured from. The sync is switched on.
+ * Creates (or updates) the tenant's inventory sync between its Square and Shopify connections, with its
+ * reconciliation schedule, and links the given levels, their counts becoming the bases changes are measured
+ * from. The sync is switched on.
  */
 export async function enableInventorySync(
   db: PrismaClient,
+  queue: Pick<JobQueue, "boss">,
   input: { tenantId: string; settings: Partial<InventorySyncSettings>; levels: InventoryLevelToLink[] },
 ): Promise<{ syncId: string; levelIds: string[] }> {
   const settings = inventorySyncSettings.parse(input.settings);
@@ -27,11 +31,12 @@ export async function enableInventorySync(
     const square = connections.find((connection) => connection.provider === "SQUARE");
     const shopify = connections.find((connection) => connection.provider === "SHOPIFY");
     if (!square || !shopify) throw new Error("Inventory sync needs both Square and Shopify connected");
-    const sync = await tx.sync.upsert({
+    const existing = await tx.sync.findUnique({
       where: { tenantId_kind_sourceConnectionId_targetConnectionId: { tenantId: input.tenantId, kind: "INVENTORY", sourceConnectionId: square.id, targetConnectionId: shopify.id } },
-      create: { tenantId: input.tenantId, kind: "INVENTORY", sourceConnectionId: square.id, targetConnectionId: shopify.id, settings: settings as Prisma.InputJsonValue, enabled: true },
-      update: { settings: settings as Prisma.InputJsonValue, enabled: true },
     });
+    const created = existing ?? (await createSync(tx, queue, { tenantId: input.tenantId, kind: "INVENTORY", sourceConnectionId: square.id, targetConnectionId: shopify.id, reconciliationCron: settings.reconciliationCron }));
+    const sync = await tx.sync.update({ where: { id: created.id }, data: { settings: settings as Prisma.InputJsonValue, enabled: true } });
+    if (existing) await scheduleReconciliation(tx, queue, sync, settings.reconciliationCron);
     const levelIds: string[] = [];
     for (const level of input.levels) {
       const linked = await tx.inventoryLevelLink.upsert({

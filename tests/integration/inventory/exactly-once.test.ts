@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Prisma } from "~/generated/prisma/client";
 import type { SquareSandbox } from "../../../sandbox/square/index";
 import type { ShopifySandbox } from "../../../sandbox/shopify/index";
 import { startAppWebhookServer, type AppWebhookServer } from "../../support/app-webhook-server";
-import { answerConsentPage } from "../../support/consent-forms";
+import { setUpInventoryMerchant, type InventoryMerchant } from "../../support/inventory-merchants";
 import { freePorts } from "../../support/ports";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
 
@@ -26,31 +27,7 @@ let app: {
   setup: typeof import("~/sync/inventory/setup.server");
 };
 
-interface Merchant {
-  tenantId: string;
-  shop: string;
-  sellerId: string;
-  squareLocationId: string;
-  shopifyLocationId: number;
-  skus: string[];
-}
-const merchants: Merchant[] = [];
-const browserUserAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
-
-async function installShop(shop: string): Promise<string> {
-  sandboxes.shopify.addShop(shop, { seed: "catalog", catalog: { variants: SKUS_PER_MERCHANT, locations: 1, available: STARTING_STOCK } });
-  sandboxes.shopify.install(shop);
-  // What the embedded app does on the merchant's first visit: token exchange, then afterAuth creates the tenant.
-  await app.shopify.authenticate.admin(new Request(`${webhookServer.url}/app?shop=${shop}`, { headers: { Authorization: `Bearer ${sandboxes.shopify.sessionToken(shop)}`, "User-Agent": browserUserAgent } }));
-  return (await app.db.db().connection.findUniqueOrThrow({ where: { provider_externalId: { provider: "SHOPIFY", externalId: shop } } })).tenantId;
-}
-
-async function connectSquare(tenantId: string, sellerId: string): Promise<void> {
-  const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "SQUARE", actor: "test", returnTo: "http://admin.example/connections" });
-  const callback = await answerConsentPage(authorizeUrl, { account: { field: "merchant_id", value: sellerId }, button: { field: "decision", value: "approve" } });
-  const outcome = await app.flow.completeConnection(app.db.db(), "SQUARE", callback);
-  if (!outcome.ok) throw new Error(`Square connection failed: ${JSON.stringify(outcome)}`);
-}
+const merchants: InventoryMerchant[] = [];
 
 beforeAll(async () => {
   webhookServer = await startAppWebhookServer(await freePorts());
@@ -64,31 +41,15 @@ beforeAll(async () => {
   };
   await app.runtime.startRuntime(["worker"]);
 
-  for (const [index, seller] of sandboxes.square.sellers().slice(0, 2).entries()) {
-    const shop = `exactly-once-${index}.myshopify.com`;
-    const tenantId = await installShop(shop);
-    sandboxes.square.generateCatalog(seller.id, { variants: SKUS_PER_MERCHANT, inStock: STARTING_STOCK });
-    await connectSquare(tenantId, seller.id);
-
-    const shopRecord = sandboxes.shopify.store.shop(shop)!;
-    const shopifyLocationId = [...shopRecord.locations.keys()][0]!;
-    const squareLocationId = seller.locations[0]!.id;
-    const catalog = sandboxes.square.catalog(seller.id);
-    const skus = Array.from({ length: SKUS_PER_MERCHANT }, (_, n) => `SKU-${String(n + 1).padStart(5, "0")}`);
-    await app.setup.enableInventorySync(app.db.db(), {
-      tenantId,
-      settings: { direction: "both" },
-      levels: skus.map((sku) => ({
-        sku,
-        shopifyInventoryItemId: `gid://shopify/InventoryItem/${sandboxes.shopify.store.itemsWithSku(shopRecord, sku)[0]!.id}`,
-        shopifyLocationId: `gid://shopify/Location/${shopifyLocationId}`,
-        squareVariationId: catalog.find((entry) => entry.sku === sku)!.variationId,
-        squareLocationId,
-        shopifyCount: STARTING_STOCK,
-        squareCount: STARTING_STOCK,
-      })),
+  for (const sellerIndex of [0, 1]) {
+    const merchant = await setUpInventoryMerchant(app, sandboxes, app.runtime.jobQueue(), {
+      shop: `exactly-once-${sellerIndex}.myshopify.com`,
+      sellerIndex,
+      skuCount: SKUS_PER_MERCHANT,
+      stock: STARTING_STOCK,
+      appUrl: webhookServer.url,
     });
-    merchants.push({ tenantId, shop, sellerId: seller.id, squareLocationId, shopifyLocationId, skus });
+    merchants.push(merchant);
   }
 }, 120_000);
 
@@ -107,7 +68,7 @@ async function settled(timeoutMs: number): Promise<void> {
     const rows = await app.db.db().$queryRawUnsafe<{ count: bigint }[]>(
       `SELECT count(*) AS count FROM pgboss.job WHERE name IN ('webhooks.process', 'inventory.propagate-level') AND state IN ('created', 'retry', 'active')`,
     );
-    const pendingWrites = await app.db.db().inventoryLevelLink.count({ where: { pendingWrites: { not: { equals: null } } } });
+    const pendingWrites = await app.db.db().inventoryLevelLink.count({ where: { NOT: { pendingWrites: { equals: Prisma.DbNull } } } });
     if (waitingEvents === 0 && Number(rows[0]!.count) === 0 && pendingWrites === 0) return;
     if (Date.now() > deadline) throw new Error(`not settled: ${waitingEvents} events, ${rows[0]!.count} jobs, ${pendingWrites} levels with writes in flight`);
     await new Promise((resolve) => setTimeout(resolve, 250));

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ShopifySandbox } from "../../../sandbox/shopify/index";
 import type { SquareSandbox } from "../../../sandbox/square/index";
-import { answerConsentPage } from "../../support/consent-forms";
+import { setUpInventoryMerchant } from "../../support/inventory-merchants";
 import { withoutVitestVariables } from "../../support/dev-server";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
 
@@ -23,7 +23,9 @@ let app: {
   setup: typeof import("~/sync/inventory/setup.server");
   queue: typeof import("~/jobs/queue.server");
   propagation: typeof import("~/sync/inventory/propagation.server");
+  schedules: typeof import("~/sync/schedules.server");
 };
+let producer: import("~/jobs/queue.server").JobQueue | undefined;
 const workers: ChildProcess[] = [];
 
 function startWorker(): { child: ChildProcess; output: () => string } {
@@ -67,39 +69,18 @@ describe.skipIf(!process.env.DATABASE_URL)("a worker killed in the middle of a p
       setup: await import("~/sync/inventory/setup.server"),
       queue: await import("~/jobs/queue.server"),
       propagation: await import("~/sync/inventory/propagation.server"),
+      schedules: await import("~/sync/schedules.server"),
     };
-    sandboxes.shopify.addShop(shop, { seed: "catalog", catalog: { variants: 1, locations: 1, available: 40 } });
-    sandboxes.shopify.install(shop);
-    await app.shopify.authenticate.admin(
-      new Request(`${APP_URL}/app?shop=${shop}`, { headers: { Authorization: `Bearer ${sandboxes.shopify.sessionToken(shop)}`, "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0 Safari/537.36" } }),
-    );
-    tenantId = (await app.db.db().connection.findUniqueOrThrow({ where: { provider_externalId: { provider: "SHOPIFY", externalId: shop } } })).tenantId;
-    const seller = sandboxes.square.sellers()[0]!;
-    sandboxes.square.generateCatalog(seller.id, { variants: 1, inStock: 40 });
-    const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "SQUARE", actor: "test", returnTo: "http://admin.example/connections" });
-    const callback = await answerConsentPage(authorizeUrl, { account: { field: "merchant_id", value: seller.id }, button: { field: "decision", value: "approve" } });
-    expect((await app.flow.completeConnection(app.db.db(), "SQUARE", callback)).ok).toBe(true);
-    const shopRecord = sandboxes.shopify.store.shop(shop)!;
-    const { levelIds } = await app.setup.enableInventorySync(app.db.db(), {
-      tenantId,
-      settings: { direction: "both" },
-      levels: [
-        {
-          sku: SKU,
-          shopifyInventoryItemId: `gid://shopify/InventoryItem/${sandboxes.shopify.store.itemsWithSku(shopRecord, SKU)[0]!.id}`,
-          shopifyLocationId: `gid://shopify/Location/${[...shopRecord.locations.keys()][0]}`,
-          squareVariationId: sandboxes.square.catalog(seller.id).find((entry) => entry.sku === SKU)!.variationId,
-          squareLocationId: seller.locations[0]!.id,
-          shopifyCount: 40,
-          squareCount: 40,
-        },
-      ],
-    });
+    producer = await app.queue.startJobQueue(app.db.getDatabase(), { definitions: [app.propagation.propagateInventoryLevelJob, app.schedules.reconcileSyncJob], runWorkers: false });
+    const merchant = await setUpInventoryMerchant(app, sandboxes, producer, { shop, sellerIndex: 0, skuCount: 1, stock: 40, appUrl: APP_URL });
+    tenantId = merchant.tenantId;
+    const levelIds = merchant.levelIds;
     levelId = levelIds[0]!;
   }, 120_000);
 
   afterAll(async () => {
     for (const worker of workers) if (worker.exitCode === null) worker.kill("SIGKILL");
+    await producer?.stop({ timeoutMs: 2_000 });
     await sandboxes?.close();
   });
 
@@ -112,9 +93,7 @@ describe.skipIf(!process.env.DATABASE_URL)("a worker killed in the middle of a p
     // Square takes three seconds per call: long enough to kill the worker while its write to Square is under way.
     sandboxes.square.setFaults({ latencyMs: 3_000 });
     const first = startWorker();
-    const producer = await app.queue.startJobQueue(app.db.getDatabase(), { definitions: [app.propagation.propagateInventoryLevelJob], runWorkers: false });
-    await producer.send(app.propagation.propagateInventoryLevelJob, { tenantId, levelLinkId: levelId });
-    await producer.stop({ timeoutMs: 2_000 });
+    await producer!.send(app.propagation.propagateInventoryLevelJob, { tenantId, levelLinkId: levelId });
 
     await waitFor("the writes to be recorded", async () => (await app.db.db().inventoryLevelLink.findUniqueOrThrow({ where: { id: levelId } })).pendingWrites !== null, 60_000);
     // The Square sale reached Shopify; the Shopify sale is on its way to Square when the worker dies.
@@ -142,7 +121,15 @@ describe.skipIf(!process.env.DATABASE_URL)("a worker killed in the middle of a p
     expect({ shopifyCount: settled.shopifyCount, squareCount: settled.squareCount }).toEqual({ shopifyCount: 38, squareCount: 38 });
     // The second worker sent the recorded write to Shopify again, and Shopify answered from its idempotency record.
     expect((sandboxes.shopify.stats() as unknown as { idempotentReplays: number }).idempotentReplays).toBe(1);
-    const jobs = await app.db.db().$queryRawUnsafe<{ state: string; retry_count: number }[]>(`SELECT state, retry_count FROM pgboss.job WHERE name = 'inventory.propagate-level'`);
+    // One job, run twice: the killed attempt and the retry that completed it.
+    const jobs = await waitFor(
+      "the job to complete",
+      async () => {
+        const rows = await app.db.db().$queryRawUnsafe<{ state: string; retry_count: number }[]>(`SELECT state, retry_count FROM pgboss.job WHERE name = 'inventory.propagate-level'`);
+        return rows.every((row) => row.state === "completed") ? rows : null;
+      },
+      10_000,
+    );
     expect(jobs).toEqual([{ state: "completed", retry_count: 1 }]);
   }, 150_000);
 });

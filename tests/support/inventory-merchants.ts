@@ -1,0 +1,74 @@
+import type { ShopifySandbox } from "../../sandbox/shopify/index";
+import type { SquareSandbox } from "../../sandbox/square/index";
+import { answerConsentPage } from "./consent-forms";
+
+/** The app modules a merchant set-up needs, imported by the test after its configuration is in place. */
+export interface InventoryApp {
+  db: typeof import("~/db.server");
+  shopify: typeof import("~/shopify.server");
+  flow: typeof import("~/integrations/connections/flow.server");
+  setup: typeof import("~/sync/inventory/setup.server");
+}
+
+export interface InventoryMerchant {
+  tenantId: string;
+  shop: string;
+  sellerId: string;
+  squareLocationId: string;
+  shopifyLocationId: number;
+  skus: string[];
+  syncId: string;
+  levelIds: string[];
+}
+
+const browserUserAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+
+/** SKUs of the sandboxes' generated catalogs (the same rule on both sides): SKU-00001, SKU-00002, ... */
+export function generatedSkus(count: number): string[] {
+  return Array.from({ length: count }, (_, n) => `SKU-${String(n + 1).padStart(5, "0")}`);
+}
+
+/**
+ * A merchant as a person would set one up: a Shopify store with a generated catalog opens the embedded app
+ * (token exchange, tenant), a Square seller with the same SKUs connects through Square's consent page, and an
+ * inventory sync links every SKU at the first location of each side, from the stock both hold (`stock`, aligned).
+ */
+export async function setUpInventoryMerchant(
+  app: InventoryApp,
+  sandboxes: { shopify: ShopifySandbox; square: SquareSandbox },
+  queue: Parameters<InventoryApp["setup"]["enableInventorySync"]>[1],
+  input: { shop: string; sellerIndex: number; skuCount: number; stock: number; appUrl: string; squareStock?: number },
+): Promise<InventoryMerchant> {
+  const { shop } = input;
+  sandboxes.shopify.addShop(shop, { seed: "catalog", catalog: { variants: input.skuCount, locations: 1, available: input.stock } });
+  sandboxes.shopify.install(shop);
+  await app.shopify.authenticate.admin(new Request(`${input.appUrl}/app?shop=${shop}`, { headers: { Authorization: `Bearer ${sandboxes.shopify.sessionToken(shop)}`, "User-Agent": browserUserAgent } }));
+  const tenantId = (await app.db.db().connection.findUniqueOrThrow({ where: { provider_externalId: { provider: "SHOPIFY", externalId: shop } } })).tenantId;
+
+  const seller = sandboxes.square.sellers()[input.sellerIndex]!;
+  sandboxes.square.generateCatalog(seller.id, { variants: input.skuCount, inStock: input.squareStock ?? input.stock });
+  const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "SQUARE", actor: "test", returnTo: "http://admin.example/connections" });
+  const callback = await answerConsentPage(authorizeUrl, { account: { field: "merchant_id", value: seller.id }, button: { field: "decision", value: "approve" } });
+  const outcome = await app.flow.completeConnection(app.db.db(), "SQUARE", callback);
+  if (!outcome.ok) throw new Error(`Square connection failed: ${JSON.stringify(outcome)}`);
+
+  const shopRecord = sandboxes.shopify.store.shop(shop)!;
+  const shopifyLocationId = [...shopRecord.locations.keys()][0]!;
+  const squareLocationId = seller.locations[0]!.id;
+  const catalog = sandboxes.square.catalog(seller.id);
+  const skus = generatedSkus(input.skuCount);
+  const { syncId, levelIds } = await app.setup.enableInventorySync(app.db.db(), queue, {
+    tenantId,
+    settings: { direction: "both" },
+    levels: skus.map((sku) => ({
+      sku,
+      shopifyInventoryItemId: `gid://shopify/InventoryItem/${sandboxes.shopify.store.itemsWithSku(shopRecord, sku)[0]!.id}`,
+      shopifyLocationId: `gid://shopify/Location/${shopifyLocationId}`,
+      squareVariationId: catalog.find((entry) => entry.sku === sku)!.variationId,
+      squareLocationId,
+      shopifyCount: input.stock,
+      squareCount: input.squareStock ?? input.stock,
+    })),
+  });
+  return { tenantId, shop, sellerId: seller.id, squareLocationId, shopifyLocationId, skus, syncId, levelIds };
+}
