@@ -5,9 +5,9 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import { ApiVersion, GraphqlQueryError, LogSeverity, RequestedTokenType, Session, shopifyApi, type Shopify, type WebhookValidation } from "@shopify/shopify-api";
-import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
+import { GraphqlQueryError, RequestedTokenType, Session, type Shopify } from "@shopify/shopify-api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { sandboxShopifyApi, startValidatingWebhookApp, type ValidatedWebhook } from "../support/shopify-sandbox-client";
 import { catalogSku, DEMO_SHOP, SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET, startShopifySandbox, type ShopifySandbox } from "../../sandbox/shopify/index";
 import { IDEMPOTENCY_RETENTION_MS, IdempotencyRegistry } from "../../sandbox/shopify/idempotency";
 import { waitUntil } from "../support/webhook-receiver";
@@ -62,32 +62,12 @@ interface AdjustmentGroup {
 type AdjustAnswer = { inventoryAdjustQuantities: { inventoryAdjustmentGroup: AdjustmentGroup | null; userErrors: UserError[] } };
 type SetAnswer = { inventorySetQuantities: { inventoryAdjustmentGroup: AdjustmentGroup | null; userErrors: UserError[] } };
 
-interface ReceivedWebhook {
-  headers: http.IncomingHttpHeaders;
-  payload: Record<string, unknown>;
-  validation: WebhookValidation;
-}
-
 let sandbox: ShopifySandbox;
 let shopify: Shopify;
 let app: http.Server;
 let tomlDir: string;
 let session: Session;
-const received: ReceivedWebhook[] = [];
-
-/** The app's webhook route: validates each delivery with the library (HMAC included) and answers 200. */
-function startApp(): Promise<http.Server> {
-  const server = http.createServer((request, response) => {
-    let rawBody = "";
-    request.on("data", (chunk) => (rawBody += chunk));
-    request.on("end", async () => {
-      const validation = await shopify.webhooks.validate({ rawBody, rawRequest: request, rawResponse: response });
-      received.push({ headers: request.headers, payload: JSON.parse(rawBody) as Record<string, unknown>, validation });
-      response.writeHead(200).end();
-    });
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
+const received: ValidatedWebhook[] = [];
 
 async function control<T = Record<string, unknown>>(method: "GET" | "POST", route: string, body?: unknown): Promise<{ status: number; body: T }> {
   const response = await fetch(`${sandbox.url}${route}`, {
@@ -133,7 +113,7 @@ function locationId(name: string, shop = DEMO_SHOP): string {
  * The inventory_levels/update deliveries about one SKU (a delivery of an earlier test may still arrive during the
  * next one).
  */
-function levelUpdates(sku: string): ReceivedWebhook[] {
+function levelUpdates(sku: string): ValidatedWebhook[] {
   const item = Number(itemId(sku).split("/").at(-1));
   return received.filter((webhook) => webhook.headers["x-shopify-topic"] === "inventory_levels/update" && webhook.payload.inventory_item_id === item);
 }
@@ -153,7 +133,7 @@ function adjustInput(changes: { sku: string; location: string; delta: number; ch
 }
 
 beforeAll(async () => {
-  app = await startApp();
+  app = await startValidatingWebhookApp(() => shopify, received);
   tomlDir = fs.mkdtempSync(path.join(os.tmpdir(), "shopify-sandbox-inventory-"));
   fs.writeFileSync(path.join(tomlDir, "shopify.app.toml"), TOML);
   sandbox = await startShopifySandbox({
@@ -164,21 +144,7 @@ beforeAll(async () => {
     appTomlPath: path.join(tomlDir, "shopify.app.toml"),
     bulkOperationDelayMs: 50,
   });
-  shopify = shopifyApi({
-    apiKey: SANDBOX_SHOPIFY_API_KEY,
-    apiSecretKey: SANDBOX_SHOPIFY_API_SECRET,
-    apiVersion: ApiVersion.October26,
-    hostName: "127.0.0.1",
-    hostScheme: "http",
-    isEmbeddedApp: true,
-    logger: { level: LogSeverity.Error, log: () => {} },
-  });
-  // As the app does in sandbox mode: the library's Shopify requests go to the sandbox.
-  setAbstractFetchFunc((input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    if (!url.hostname.endsWith(".myshopify.com")) return fetch(input, init);
-    return fetch(`${sandbox.url}/store/${url.hostname}${url.pathname}${url.search}`, init);
-  });
+  shopify = sandboxShopifyApi(sandbox.url, "127.0.0.1");
   session = await offlineSession(DEMO_SHOP);
 });
 

@@ -5,20 +5,10 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import vm from "node:vm";
-import {
-  ApiVersion,
-  GraphqlQueryError,
-  HttpResponseError,
-  LogSeverity,
-  RequestedTokenType,
-  Session,
-  shopifyApi,
-  type Shopify,
-  type WebhookValidation,
-} from "@shopify/shopify-api";
+import { GraphqlQueryError, HttpResponseError, RequestedTokenType, Session, type Shopify } from "@shopify/shopify-api";
 import { getJwt } from "@shopify/shopify-api/test-helpers";
-import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { sandboxShopifyApi, startValidatingWebhookApp, type ValidatedWebhook } from "../support/shopify-sandbox-client";
 import { DEMO_SHOP, SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET, startShopifySandbox, type ShopifySandbox } from "../../sandbox/shopify/index";
 
 /**
@@ -44,33 +34,12 @@ api_version = "2026-10"
   uri = "/webhooks/shopify/compliance"
 `;
 
-interface ReceivedWebhook {
-  path: string;
-  headers: http.IncomingHttpHeaders;
-  payload: Record<string, unknown>;
-  validation: WebhookValidation;
-}
-
 let sandbox: ShopifySandbox;
 let shopify: Shopify;
 let app: http.Server;
 let appUrl: string;
 let tomlDir: string;
-const received: ReceivedWebhook[] = [];
-
-/** The stand-in for the Tillbridge app: records each webhook and validates it with the library, answering 200. */
-function startApp(): Promise<http.Server> {
-  const server = http.createServer((request, response) => {
-    let rawBody = "";
-    request.on("data", (chunk) => (rawBody += chunk));
-    request.on("end", async () => {
-      const validation = await shopify.webhooks.validate({ rawBody, rawRequest: request, rawResponse: response });
-      received.push({ path: request.url ?? "", headers: request.headers, payload: JSON.parse(rawBody) as Record<string, unknown>, validation });
-      response.writeHead(200).end();
-    });
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
+const received: ValidatedWebhook[] = [];
 
 async function control<T = Record<string, unknown>>(method: "GET" | "POST", route: string, body?: unknown): Promise<{ status: number; body: T }> {
   const response = await fetch(`${sandbox.url}${route}`, {
@@ -117,7 +86,7 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 beforeAll(async () => {
-  app = await startApp();
+  app = await startValidatingWebhookApp(() => shopify, received);
   appUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
   tomlDir = fs.mkdtempSync(path.join(os.tmpdir(), "shopify-sandbox-test-"));
   fs.writeFileSync(path.join(tomlDir, "shopify.app.toml"), TOML);
@@ -128,21 +97,7 @@ beforeAll(async () => {
     apiSecret: SANDBOX_SHOPIFY_API_SECRET,
     appTomlPath: path.join(tomlDir, "shopify.app.toml"),
   });
-  shopify = shopifyApi({
-    apiKey: SANDBOX_SHOPIFY_API_KEY,
-    apiSecretKey: SANDBOX_SHOPIFY_API_SECRET,
-    apiVersion: ApiVersion.October26,
-    hostName: new URL(appUrl).host,
-    hostScheme: "http",
-    isEmbeddedApp: true,
-    logger: { level: LogSeverity.Error, log: () => {} },
-  });
-  // As the app does in sandbox mode: the library's Shopify requests go to the sandbox.
-  setAbstractFetchFunc((input, init) => {
-    const url = new URL(input instanceof Request ? input.url : String(input));
-    if (!url.hostname.endsWith(".myshopify.com")) return fetch(input, init);
-    return fetch(`${sandbox.url}/store/${url.hostname}${url.pathname}${url.search}`, init);
-  });
+  shopify = sandboxShopifyApi(sandbox.url, new URL(appUrl).host);
 });
 
 afterAll(async () => {
