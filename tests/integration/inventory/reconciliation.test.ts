@@ -33,6 +33,8 @@ beforeAll(async () => {
     reconciliation: await import("~/sync/inventory/reconciliation.server"),
     schedules: await import("~/sync/schedules.server"),
   };
+  // The job definitions register what reconciling an inventory sync means, as in every Tillbridge process.
+  await import("~/jobs/definitions.server");
   producer = await app.queue.startJobQueue(app.db.getDatabase(), { definitions: [app.schedules.reconcileSyncJob], runWorkers: false });
   // Square holds 3 fewer of each than Shopify when the sync is linked: drift from the start.
   merchant = await setUpInventoryMerchant(app, sandboxes, producer, { shop: "reconcile.myshopify.com", sellerIndex: 0, skuCount: 3, stock: 20, squareStock: 17, appUrl: APP_URL });
@@ -96,5 +98,26 @@ describe("inventory reconciliation", () => {
     expect(await app.reconciliation.reconcileInventorySync({ id: merchant.syncId, tenantId: merchant.tenantId })).toMatchObject({ written: 1, repaired: 1 });
     expect(sandboxes.shopify.available(merchant.shop, first, merchant.shopifyLocationId)).toBe(25);
     expect(sandboxes.square.inStock(merchant.sellerId, first, merchant.squareLocationId)).toBe(25);
+  });
+
+  it("pauses when Square revokes access mid-sync, and tells the merchant", async () => {
+    const [first] = merchant.skus as [string];
+    sandboxes.square.setInStock(merchant.sellerId, { sku: first, locationId: merchant.squareLocationId, inStock: 3, silent: true });
+    // The seller removes Tillbridge in Square's dashboard; the webhook saying so has not arrived.
+    await sandboxes.square.revoke(merchant.sellerId);
+    const shopifyBefore = sandboxes.shopify.available(merchant.shop, first, merchant.shopifyLocationId);
+
+    const outcome = await app.queue.runJob(app.schedules.reconcileSyncJob, { id: crypto.randomUUID(), data: { tenantId: merchant.tenantId, syncId: merchant.syncId }, retryCount: 0 }, producer);
+    expect(outcome).toMatchObject({ status: "completed", output: { paused: "SQUARE" } });
+
+    const square = await app.db.db().connection.findUniqueOrThrow({ where: { tenantId_provider: { tenantId: merchant.tenantId, provider: "SQUARE" } } });
+    expect(square.status).toBe("NEEDS_REAUTH");
+    const issue = await app.db.db().syncIssue.findFirstOrThrow({ where: { tenantId: merchant.tenantId, code: "CONNECTION_NEEDS_REAUTH", status: "OPEN" } });
+    expect(issue.message).toMatch(/Square/);
+    expect(issue.message).toMatch(/reconnect/i);
+    // Nothing was written to Shopify on the strength of a half-read level, and the run says it failed.
+    expect(sandboxes.shopify.available(merchant.shop, first, merchant.shopifyLocationId)).toBe(shopifyBefore);
+    const run = await app.db.db().syncRun.findFirstOrThrow({ where: { tenantId: merchant.tenantId, kind: "inventory.reconcile" }, orderBy: { startedAt: "desc" } });
+    expect(run.status).toBe("FAILED");
   });
 });
