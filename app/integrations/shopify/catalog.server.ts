@@ -82,6 +82,11 @@ export interface ShopifyVariantPage {
   nextCursor: string | null;
 }
 
+/** "Canvas Tote - Default Title" is the only variant of a product without options: the merchant knows it as "Canvas Tote". */
+function variantTitle(displayName: string): string {
+  return displayName.replace(/ - Default Title$/, "");
+}
+
 /** One page of the shop's variants, in id order, from `after` (null: the first page). */
 export async function readShopifyVariantPage(db: PrismaClient, account: ShopifyAdminAccount, after: string | null): Promise<ShopifyVariantPage> {
   const data = await shopifyAdminRequest(db, account, VARIANT_PAGE_COST, CATALOG_VARIANTS_QUERY, { first: VARIANT_PAGE_SIZE, after }, variantsResponse);
@@ -92,7 +97,7 @@ export async function readShopifyVariantPage(db: PrismaClient, account: ShopifyA
       variantId: node.id,
       sku: node.sku,
       barcode: node.barcode,
-      title: node.displayName,
+      title: variantTitle(node.displayName),
       tracked: node.inventoryItem.tracked,
     })),
     // A last page with an end cursor still ends the reading: Shopify says there is nothing after it.

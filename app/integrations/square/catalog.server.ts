@@ -76,9 +76,13 @@ function translateSquareReadError(error: unknown, account: SquareCatalogAccount)
   return error;
 }
 
-/** "Tillbridge Tee - Black, M"; an item's only variation often has Square's default name, "Regular", which is kept. */
-function variationName(itemName: string, name: string | null | undefined): string {
-  return name ? `${itemName} - ${name}` : itemName;
+/**
+ * "Tillbridge Tee - Black, M". An item sold one way has a single variation that Square names "Regular" unless told
+ * otherwise: the merchant knows it by the item's name alone, as Shopify's "Default Title" variant.
+ */
+function variationName(itemName: string, name: string | null | undefined, onlyVariation: boolean): string {
+  if (!name || (onlyVariation && name === "Regular")) return itemName;
+  return `${itemName} - ${name}`;
 }
 
 /** One page of the seller's variations, from `cursor` (null: the first page). */
@@ -89,21 +93,20 @@ export async function readSquareVariationPage(db: PrismaClient, account: SquareC
       const { cursor: nextCursor, objects } = listCatalogPage.parse(page.response);
       const variations = (objects ?? [])
         .filter((item) => item.isDeleted !== true)
-        .flatMap((item) =>
-          (item.itemData.variations ?? [])
-            .filter((variation) => variation.isDeleted !== true)
-            .map(
-              (variation): SquareCatalogVariation => ({
-                variationId: variation.id,
-                itemId: variation.itemVariationData.itemId ?? item.id,
-                sku: variation.itemVariationData.sku ?? null,
-                upc: variation.itemVariationData.upc ?? null,
-                name: variationName(item.itemData.name ?? "", variation.itemVariationData.name),
-                // Square counts stock only for variations that say so; absent means not tracked.
-                trackInventory: variation.itemVariationData.trackInventory === true,
-              }),
-            ),
-        );
+        .flatMap((item) => {
+          const live = (item.itemData.variations ?? []).filter((variation) => variation.isDeleted !== true);
+          return live.map(
+            (variation): SquareCatalogVariation => ({
+              variationId: variation.id,
+              itemId: variation.itemVariationData.itemId ?? item.id,
+              sku: variation.itemVariationData.sku ?? null,
+              upc: variation.itemVariationData.upc ?? null,
+              name: variationName(item.itemData.name ?? "", variation.itemVariationData.name, live.length === 1),
+              // Square counts stock only for variations that say so; absent means not tracked.
+              trackInventory: variation.itemVariationData.trackInventory === true,
+            }),
+          );
+        });
       return { variations, nextCursor: nextCursor || null };
     } catch (error) {
       throw translateSquareReadError(error, account);
