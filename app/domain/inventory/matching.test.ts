@@ -143,20 +143,13 @@ describe("matchInventoryCatalogs", () => {
   });
 
   it("does not pair by a barcode that several unpaired variants of one side carry", () => {
-    const report = matchInventoryCatalogs(
-      [shopify("1", "A", { barcode: "0850012340011" }), shopify("2", "B", { barcode: "0850012340011" })],
-      [square("1", "C", { upc: "0850012340011" })],
-    );
+    const report = matchInventoryCatalogs([shopify("1", "A", { barcode: "0850012340011" }), shopify("2", "B", { barcode: "0850012340011" })], [square("1", "C", { upc: "0850012340011" })]);
     expect(report.counts).toMatchObject({ matched: 0, unmatchedShopify: 2, unmatchedSquare: 1 });
   });
 
   it("matches nothing with a SKU that several Square variations share, and lists them with the Shopify variant waiting for them", () => {
     const shopifyVariants = [shopify("1", "TOTE", { barcode: "0850012340042" }), shopify("2", "MUG")];
-    const squareVariations = [
-      square("1", "TOTE", { upc: "0850012340042" }),
-      square("2", " TOTE", { name: "Market Tote (old listing)" }),
-      square("3", "MUG"),
-    ];
+    const squareVariations = [square("1", "TOTE", { upc: "0850012340042" }), square("2", " TOTE", { name: "Market Tote (old listing)" }), square("3", "MUG")];
     const report = matchInventoryCatalogs(shopifyVariants, squareVariations);
     expect(skusOf(report)).toEqual({
       matched: [["MUG", "MUG", "sku"]],

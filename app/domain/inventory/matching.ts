@@ -166,11 +166,7 @@ function groupBy<T>(entries: readonly T[], keyOf: (entry: T) => string | null): 
   return { groups, withoutKey };
 }
 
-export function matchInventoryCatalogs(
-  shopifyVariants: readonly ShopifyCatalogVariant[],
-  squareVariations: readonly SquareCatalogVariation[],
-  options: MatchingOptions = {},
-): InventoryMatchReport {
+export function matchInventoryCatalogs(shopifyVariants: readonly ShopifyCatalogVariant[], squareVariations: readonly SquareCatalogVariation[], options: MatchingOptions = {}): InventoryMatchReport {
   const shopifyBySku = groupBy(shopifyVariants, (variant) => skuKey(variant.sku, options));
   const squareBySku = groupBy(squareVariations, (variation) => skuKey(variation.sku, options));
 

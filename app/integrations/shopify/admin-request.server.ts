@@ -29,14 +29,7 @@ const costExtension = z.object({ cost: z.object({ throttleStatus }).optional() }
  * Sends `query` with `variables` for `account`, charging `cost` (the requested cost, as Shopify computes it) to the
  * shop's budget, and answers the response's `data` parsed by `schema`.
  */
-export async function shopifyAdminRequest<T>(
-  db: PrismaClient,
-  account: ShopifyAdminAccount,
-  cost: number,
-  query: string,
-  variables: Record<string, unknown>,
-  schema: z.ZodType<T>,
-): Promise<T> {
+export async function shopifyAdminRequest<T>(db: PrismaClient, account: ShopifyAdminAccount, cost: number, query: string, variables: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
   const session = await getFreshOfflineSession(db, account.shop).catch((error: unknown) => {
     if (error instanceof ShopifyReauthorizationRequiredError) throw new ConnectionAuthorizationError(error.message, { tenantId: account.tenantId, provider: "SHOPIFY" });
     throw error;

@@ -61,10 +61,7 @@ export interface InventoryScan {
 /** The scan ran out of a vendor's request budget: wait `retryAfterMs`, then scan again with `resumeFrom: checkpoint`. */
 export class InventoryScanPausedError extends RateLimitedError {
   override name = "InventoryScanPausedError";
-  constructor(
-    cause: RateLimitedError,
-    readonly checkpoint: InventoryScanCheckpoint,
-  ) {
+  constructor(cause: RateLimitedError, readonly checkpoint: InventoryScanCheckpoint) {
     super(`The inventory scan paused: ${cause.message}`, cause.retryAfterMs, cause.provider);
   }
 }
