@@ -1,11 +1,7 @@
-import { GraphqlQueryError, HttpRequestError, HttpResponseError } from "@shopify/shopify-api";
 import { z } from "zod";
 import type { PrismaClient } from "~/db.server";
-import { ConnectionAuthorizationError, RateLimitedError, RecordValidationError, TransientError } from "~/jobs/errors";
-import { recordShopifyThrottleStatus } from "~/sync/budgets.server";
-import { callVendor } from "~/sync/vendor-calls.server";
-import { shopifyApiClient } from "./api-client.server";
-import { getFreshOfflineSession, ShopifyReauthorizationRequiredError } from "./offline-token.server";
+import { RecordValidationError, TransientError } from "~/jobs/errors";
+import { shopifyAdminRequest, type ShopifyAdminAccount } from "./admin-request.server";
 
 /**
  * Shopify's side of inventory sync: read a level's `available` quantity and adjust it relatively with
@@ -38,9 +34,6 @@ export const ADJUST_AVAILABLE_MUTATION = `#graphql
 const READ_COST = 3;
 const ADJUST_COST = 10;
 
-const throttleStatus = z.object({ maximumAvailable: z.number(), currentlyAvailable: z.number(), restoreRate: z.number() });
-const costExtension = z.object({ cost: z.object({ throttleStatus }).optional() }).optional();
-
 const readAvailableResponse = z.object({
   inventoryItem: z
     .object({
@@ -56,55 +49,12 @@ const adjustAvailableResponse = z.object({
   }),
 });
 
-export interface ShopifyInventoryAccount {
-  tenantId: string;
-  shop: string;
-}
-
-async function request<T>(db: PrismaClient, account: ShopifyInventoryAccount, cost: number, query: string, variables: Record<string, unknown>, schema: z.ZodType<T>): Promise<T> {
-  const session = await getFreshOfflineSession(db, account.shop).catch((error: unknown) => {
-    if (error instanceof ShopifyReauthorizationRequiredError) throw new ConnectionAuthorizationError(error.message, { tenantId: account.tenantId, provider: "SHOPIFY" });
-    throw error;
-  });
-  const client = new (shopifyApiClient().clients.Graphql)({ session });
-  return callVendor(db, { provider: "SHOPIFY", account: account.shop, cost }, async () => {
-    try {
-      const response = await client.request(query, { variables });
-      const status = costExtension.safeParse(response.extensions).data?.cost?.throttleStatus;
-      if (status) await recordShopifyThrottleStatus(db, account.shop, status);
-      return schema.parse(response.data);
-    } catch (error) {
-      throw translateShopifyError(error, account);
-    }
-  });
-}
-
-function translateShopifyError(error: unknown, account: ShopifyInventoryAccount): unknown {
-  if (error instanceof GraphqlQueryError) {
-    // The library's body: { data, errors: { graphQLErrors: [...] }, extensions }.
-    const body = error.body as { errors?: { graphQLErrors?: { extensions?: { code?: string } }[] }; extensions?: unknown } | undefined;
-    const codes = (body?.errors?.graphQLErrors ?? []).map((entry) => entry.extensions?.code);
-    if (codes.includes("THROTTLED")) {
-      const status = costExtension.safeParse(body?.extensions).data?.cost?.throttleStatus;
-      const waitMs = status ? Math.ceil((ADJUST_COST / Math.max(1, status.restoreRate)) * 1000) : 1_000;
-      return new RateLimitedError("Shopify throttled the request (query cost budget)", waitMs, "SHOPIFY");
-    }
-    return new TransientError(`Shopify answered a GraphQL error: ${error.message}`);
-  }
-  // No answer at all (a dropped connection, a lost response): the key makes sending again safe.
-  if (error instanceof HttpRequestError) return new TransientError(`No answer from Shopify: ${error.message}`);
-  if (error instanceof HttpResponseError) {
-    const code = error.response.code;
-    if (code === 401 || code === 403) return new ConnectionAuthorizationError(`Shopify refused the access token (HTTP ${code})`, { tenantId: account.tenantId, provider: "SHOPIFY" });
-    if (code === 429) return new RateLimitedError("Shopify answered 429", 2_000, "SHOPIFY");
-    if (code >= 500) return new TransientError(`Shopify answered HTTP ${code}`);
-  }
-  return error;
-}
+/** The shop whose stock is read and written, and the tenant it belongs to. */
+export type ShopifyInventoryAccount = ShopifyAdminAccount;
 
 /** The level's `available` count, or null when the item is not stocked at that location. */
 export async function readShopifyAvailable(db: PrismaClient, account: ShopifyInventoryAccount, level: { inventoryItemId: string; locationId: string }): Promise<number | null> {
-  const data = await request(db, account, READ_COST, READ_AVAILABLE_QUERY, { item: level.inventoryItemId, location: level.locationId }, readAvailableResponse);
+  const data = await shopifyAdminRequest(db, account, READ_COST, READ_AVAILABLE_QUERY, { item: level.inventoryItemId, location: level.locationId }, readAvailableResponse);
   return data.inventoryItem?.inventoryLevel?.quantities.find((quantity) => quantity.name === "available")?.quantity ?? null;
 }
 
@@ -126,7 +76,7 @@ export async function adjustShopifyAvailable(
     referenceDocumentUri: change.referenceDocumentUri,
     changes: [{ inventoryItemId: change.inventoryItemId, locationId: change.locationId, delta: change.delta, changeFromQuantity: change.changeFromQuantity }],
   };
-  const data = await request(db, account, ADJUST_COST, ADJUST_AVAILABLE_MUTATION, { input, key: change.idempotencyKey }, adjustAvailableResponse);
+  const data = await shopifyAdminRequest(db, account, ADJUST_COST, ADJUST_AVAILABLE_MUTATION, { input, key: change.idempotencyKey }, adjustAvailableResponse);
   const { inventoryAdjustmentGroup, userErrors } = data.inventoryAdjustQuantities;
   if (userErrors.some((userError) => userError.code === "CHANGE_FROM_QUANTITY_STALE")) return { applied: false, reason: "stale" };
   if (userErrors.some((userError) => userError.code === "IDEMPOTENCY_CONCURRENT_REQUEST")) throw new TransientError("Shopify is still applying an earlier attempt of this change");
