@@ -28,17 +28,21 @@ export function generatedSkus(count: number): string[] {
   return Array.from({ length: count }, (_, n) => `SKU-${String(n + 1).padStart(5, "0")}`);
 }
 
+interface MerchantInput {
+  shop: string;
+  sellerIndex: number;
+  skuCount: number;
+  stock: number;
+  appUrl: string;
+  squareStock?: number;
+}
+
 /**
- * A merchant as a person would set one up: a Shopify store with a generated catalog opens the embedded app
- * (token exchange, tenant), a Square seller with the same SKUs connects through Square's consent page, and an
- * inventory sync links every SKU at the first location of each side, from the stock both hold (`stock`, aligned).
+ * A merchant connected on both sides, as a person would do it: a Shopify store with a generated catalog opens the
+ * embedded app (token exchange, tenant), and a Square seller with the same SKUs connects through Square's consent
+ * page. Nothing is linked yet.
  */
-export async function setUpInventoryMerchant(
-  app: InventoryApp,
-  sandboxes: { shopify: ShopifySandbox; square: SquareSandbox },
-  queue: Parameters<InventoryApp["setup"]["enableInventorySync"]>[1],
-  input: { shop: string; sellerIndex: number; skuCount: number; stock: number; appUrl: string; squareStock?: number },
-): Promise<InventoryMerchant> {
+export async function connectInventoryMerchant(app: Omit<InventoryApp, "setup">, sandboxes: { shopify: ShopifySandbox; square: SquareSandbox }, input: MerchantInput) {
   const { shop } = input;
   sandboxes.shopify.addShop(shop, { seed: "catalog", catalog: { variants: input.skuCount, locations: 1, available: input.stock } });
   sandboxes.shopify.install(shop);
@@ -51,7 +55,21 @@ export async function setUpInventoryMerchant(
   const callback = await answerConsentPage(authorizeUrl, { account: { field: "merchant_id", value: seller.id }, button: { field: "decision", value: "approve" } });
   const outcome = await app.flow.completeConnection(app.db.db(), "SQUARE", callback);
   if (!outcome.ok) throw new Error(`Square connection failed: ${JSON.stringify(outcome)}`);
+  return { tenantId, seller };
+}
 
+/**
+ * connectInventoryMerchant, then an inventory sync linking every SKU at the first location of each side, from
+ * the stock both hold (`stock`, and `squareStock` on Square when it differs).
+ */
+export async function setUpInventoryMerchant(
+  app: InventoryApp,
+  sandboxes: { shopify: ShopifySandbox; square: SquareSandbox },
+  queue: Parameters<InventoryApp["setup"]["enableInventorySync"]>[1],
+  input: MerchantInput,
+): Promise<InventoryMerchant> {
+  const { shop } = input;
+  const { tenantId, seller } = await connectInventoryMerchant(app, sandboxes, input);
   const shopRecord = sandboxes.shopify.store.shop(shop)!;
   const shopifyLocationId = [...shopRecord.locations.keys()][0]!;
   const squareLocationId = seller.locations[0]!.id;

@@ -19,6 +19,8 @@ const LOCATION_PAGE_SIZE = 50;
 const VARIANT_PAGE_COST = 2 + VARIANT_PAGE_SIZE * 2;
 const LOCATION_PAGE_COST = 2 + LOCATION_PAGE_SIZE;
 const VARIANT_COUNT_COST = 1;
+/** What each catalog request is charged against the shop's budget (bench/inventory-scan.ts computes the least time from it). */
+export const CATALOG_REQUEST_COSTS = { variantPage: VARIANT_PAGE_COST, locationPage: LOCATION_PAGE_COST, variantCount: VARIANT_COUNT_COST } as const;
 
 export const CATALOG_VARIANTS_QUERY = `#graphql
   query TillbridgeCatalogVariants($first: Int!, $after: String) {
