@@ -1,9 +1,8 @@
-import { SquareError } from "square";
 import { z } from "zod";
 import type { PrismaClient } from "~/db.server";
 import type { SquareCatalogVariation } from "~/domain/inventory/matching";
-import { ConnectionAuthorizationError, TransientError } from "~/jobs/errors";
-import { callVendor, throttleWaitMs } from "~/sync/vendor-calls.server";
+import { callVendor } from "~/sync/vendor-calls.server";
+import { squareCallError } from "./call-errors.server";
 import type { SquareInventoryAccount } from "./inventory.server";
 
 /**
@@ -58,22 +57,11 @@ export interface SquareLocation {
 }
 
 function translateSquareReadError(error: unknown, account: SquareCatalogAccount): unknown {
-  if (throttleWaitMs(error) !== null) return error; // callVendor turns a 429 into a wait
-  if (error instanceof SquareError) {
-    const status = error.statusCode ?? 0;
-    const codes = error.errors.map((entry) => entry.code);
-    if (status === 401 || codes.includes("ACCESS_TOKEN_REVOKED") || codes.includes("ACCESS_TOKEN_EXPIRED")) {
-      return new ConnectionAuthorizationError(`Square refused the access token (${codes.join(", ") || status})`, { tenantId: account.tenantId, provider: "SQUARE" });
-    }
-    if (status === 403) {
-      return new ConnectionAuthorizationError("Square says Tillbridge may not read the catalog or locations; reconnect Square to grant it", { tenantId: account.tenantId, provider: "SQUARE" });
-    }
-    if (status >= 500 || status === 408 || status === 0) return new TransientError(`Square answered ${status || "without a status"}`);
+  return squareCallError(error, account.tenantId, {
+    missingPermission: "Square says Tillbridge may not read the catalog or locations; reconnect Square to grant it",
     // Any other refusal of a plain read is Tillbridge's mistake: left as it is, it is not retried as a hiccup.
-    return error;
-  }
-  if (error instanceof Error && !(error instanceof z.ZodError)) return new TransientError(`No answer from Square: ${error.message}`);
-  return error;
+    refused: (refusal) => refusal,
+  });
 }
 
 /**

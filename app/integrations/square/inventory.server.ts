@@ -1,10 +1,11 @@
-import { SquareError, type SquareClient } from "square";
+import type { SquareClient } from "square";
 import { getConfig } from "~/config.server";
 import type { PrismaClient } from "~/db.server";
-import { ConnectionAuthorizationError, RecordValidationError, TransientError } from "~/jobs/errors";
+import { ConnectionAuthorizationError, RecordValidationError } from "~/jobs/errors";
 import { readConnectionCredentials } from "~/models/connections.server";
 import { getKeyRing } from "~/security/key-ring.server";
-import { callVendor, throttleWaitMs } from "~/sync/vendor-calls.server";
+import { callVendor } from "~/sync/vendor-calls.server";
+import { squareCallError } from "./call-errors.server";
 import { squareClient, type SquareCredentials } from "./connector.server";
 
 /**
@@ -29,29 +30,18 @@ export async function squareInventoryAccount(db: PrismaClient, tenantId: string)
 }
 
 function translateSquareError(error: unknown, account: SquareInventoryAccount, sku: string): unknown {
-  if (throttleWaitMs(error) !== null) return error; // callVendor turns a 429 into a wait
-  if (error instanceof SquareError) {
-    const status = error.statusCode ?? 0;
-    const codes = error.errors.map((entry) => entry.code);
-    if (status === 401 || codes.includes("ACCESS_TOKEN_REVOKED") || codes.includes("ACCESS_TOKEN_EXPIRED")) {
-      return new ConnectionAuthorizationError(`Square refused the access token (${codes.join(", ") || status})`, { tenantId: account.tenantId, provider: "SQUARE" });
-    }
-    if (status === 403) {
-      return new ConnectionAuthorizationError("Square says Tillbridge lacks the inventory permissions; reconnect Square to grant them", { tenantId: account.tenantId, provider: "SQUARE" });
-    }
-    if (status >= 500 || status === 408 || status === 0) return new TransientError(`Square answered ${status || "without a status"}`);
-    return new RecordValidationError({
-      tenantId: account.tenantId,
-      key: `square-inventory:${sku}`,
-      code: codes[0] ?? `SQUARE_${status}`,
-      message: `Square would not change the stock of ${sku}: ${error.errors.map((entry) => entry.detail ?? entry.code).join("; ") || error.message}. Check that the item tracks inventory at this location, then press Retry.`,
-      entityType: "inventory_level",
-      entityRef: sku,
-    });
-  }
-  // No answer (a reset connection, a timeout): the idempotency key makes sending again safe.
-  if (error instanceof Error) return new TransientError(`No answer from Square: ${error.message}`);
-  return error;
+  return squareCallError(error, account.tenantId, {
+    missingPermission: "Square says Tillbridge lacks the inventory permissions; reconnect Square to grant them",
+    refused: (refusal, status, codes) =>
+      new RecordValidationError({
+        tenantId: account.tenantId,
+        key: `square-inventory:${sku}`,
+        code: codes[0] ?? `SQUARE_${status}`,
+        message: `Square would not change the stock of ${sku}: ${refusal.errors.map((entry) => entry.detail ?? entry.code).join("; ") || refusal.message}. Check that the item tracks inventory at this location, then press Retry.`,
+        entityType: "inventory_level",
+        entityRef: sku,
+      }),
+  });
 }
 
 function wholeUnits(quantity: string | null | undefined, sku: string, tenantId: string): number {
