@@ -37,24 +37,28 @@ interface MerchantInput {
   squareStock?: number;
 }
 
+/** Connects an existing shop (e.g. the demo shop) with a Square seller as seeded: no catalog is generated. */
+export async function connectExistingMerchant(app: Omit<InventoryApp, "setup">, sandboxes: { shopify: ShopifySandbox }, input: { shop: string; sellerId: string; appUrl: string }): Promise<string> {
+  sandboxes.shopify.install(input.shop);
+  await app.shopify.authenticate.admin(new Request(`${input.appUrl}/app?shop=${input.shop}`, { headers: { Authorization: `Bearer ${sandboxes.shopify.sessionToken(input.shop)}`, "User-Agent": browserUserAgent } }));
+  const tenantId = (await app.db.db().connection.findUniqueOrThrow({ where: { provider_externalId: { provider: "SHOPIFY", externalId: input.shop } } })).tenantId;
+  const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "SQUARE", actor: "test", returnTo: "http://admin.example/connections" });
+  const callback = await answerConsentPage(authorizeUrl, { account: { field: "merchant_id", value: input.sellerId }, button: { field: "decision", value: "approve" } });
+  const outcome = await app.flow.completeConnection(app.db.db(), "SQUARE", callback);
+  if (!outcome.ok) throw new Error(`Square connection failed: ${JSON.stringify(outcome)}`);
+  return tenantId;
+}
+
 /**
  * A merchant connected on both sides, as a person would do it: a Shopify store with a generated catalog opens the
  * embedded app (token exchange, tenant), and a Square seller with the same SKUs connects through Square's consent
  * page. Nothing is linked yet.
  */
 export async function connectInventoryMerchant(app: Omit<InventoryApp, "setup">, sandboxes: { shopify: ShopifySandbox; square: SquareSandbox }, input: MerchantInput) {
-  const { shop } = input;
-  sandboxes.shopify.addShop(shop, { seed: "catalog", catalog: { variants: input.skuCount, locations: 1, available: input.stock } });
-  sandboxes.shopify.install(shop);
-  await app.shopify.authenticate.admin(new Request(`${input.appUrl}/app?shop=${shop}`, { headers: { Authorization: `Bearer ${sandboxes.shopify.sessionToken(shop)}`, "User-Agent": browserUserAgent } }));
-  const tenantId = (await app.db.db().connection.findUniqueOrThrow({ where: { provider_externalId: { provider: "SHOPIFY", externalId: shop } } })).tenantId;
-
+  sandboxes.shopify.addShop(input.shop, { seed: "catalog", catalog: { variants: input.skuCount, locations: 1, available: input.stock } });
   const seller = sandboxes.square.sellers()[input.sellerIndex]!;
   sandboxes.square.generateCatalog(seller.id, { variants: input.skuCount, inStock: input.squareStock ?? input.stock });
-  const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "SQUARE", actor: "test", returnTo: "http://admin.example/connections" });
-  const callback = await answerConsentPage(authorizeUrl, { account: { field: "merchant_id", value: seller.id }, button: { field: "decision", value: "approve" } });
-  const outcome = await app.flow.completeConnection(app.db.db(), "SQUARE", callback);
-  if (!outcome.ok) throw new Error(`Square connection failed: ${JSON.stringify(outcome)}`);
+  const tenantId = await connectExistingMerchant(app, sandboxes, { shop: input.shop, sellerId: seller.id, appUrl: input.appUrl });
   return { tenantId, seller };
 }
 

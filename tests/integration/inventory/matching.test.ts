@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SHOP, type ShopifySandbox } from "../../../sandbox/shopify/index";
 import type { SquareSandbox } from "../../../sandbox/square/index";
-import { answerConsentPage } from "../../support/consent-forms";
+import { connectExistingMerchant } from "../../support/inventory-merchants";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
 
 // Inventory matching against the sandboxes: the demo shop and the demo coffee roasters as seeded (shared SKUs, SKUs
@@ -18,22 +18,9 @@ let app: {
   matching: typeof import("~/sync/inventory/matching.server");
 };
 
-const browserUserAgent = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
-
-/**
- * A merchant as tests/support/inventory-merchants.ts sets one up, without touching either catalog and without an
- * inventory sync (matching comes before it): the shop's owner opens the embedded app, then connects the seller
- * through Square's consent page.
- */
-async function connectMerchant(shop: string, sellerId: string): Promise<string> {
-  sandboxes.shopify.install(shop);
-  await app.shopify.authenticate.admin(new Request(`${APP_URL}/app?shop=${shop}`, { headers: { Authorization: `Bearer ${sandboxes.shopify.sessionToken(shop)}`, "User-Agent": browserUserAgent } }));
-  const tenantId = (await app.db.db().connection.findUniqueOrThrow({ where: { provider_externalId: { provider: "SHOPIFY", externalId: shop } } })).tenantId;
-  const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "SQUARE", actor: "test", returnTo: "http://admin.example/connections" });
-  const callback = await answerConsentPage(authorizeUrl, { account: { field: "merchant_id", value: sellerId }, button: { field: "decision", value: "approve" } });
-  const outcome = await app.flow.completeConnection(app.db.db(), "SQUARE", callback);
-  if (!outcome.ok) throw new Error(`Square connection failed: ${JSON.stringify(outcome)}`);
-  return tenantId;
+/** The shop's owner opens the embedded app, then connects the seller; neither catalog is touched, nothing is linked. */
+function connectMerchant(shop: string, sellerId: string): Promise<string> {
+  return connectExistingMerchant(app, sandboxes, { shop, sellerId, appUrl: APP_URL });
 }
 
 type Progress = [phase: string, done: number, total: number | undefined];
