@@ -1,19 +1,10 @@
-import AxeBuilder from "@axe-core/playwright";
 import type { FrameLocator, Locator, Page } from "@playwright/test";
+import { seriousAccessibilityViolations } from "./accessibility";
 import { expect, test } from "./fixtures";
 
 // The Activity page in both merchant areas, as a new merchant sees it: nothing has run yet, nothing needs attention,
 // and the records-per-hour chart is there with its summary. Runs and issues come from syncs, which real flows cannot
 // produce yet; tests/integration/activity covers them (Retry, Dismiss, tenant walls).
-
-async function seriousAccessibilityViolations(page: Page, { insideFrame }: { insideFrame: boolean }) {
-  const results = await new AxeBuilder({ page }).analyze();
-  return results.violations
-    .filter((violation) => violation.impact === "serious" || violation.impact === "critical")
-    .map((violation) => ({ ...violation, nodes: insideFrame ? violation.nodes.filter((node) => node.target.length > 1) : violation.nodes }))
-    .filter((violation) => violation.nodes.length > 0)
-    .map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => JSON.stringify(node.target)).join(", ")})`);
-}
 
 async function expectEmptyActivity(app: Page | FrameLocator) {
   await expect(app.getByRole("heading", { name: "Activity", exact: true })).toBeVisible();
