@@ -4,15 +4,6 @@
  * precedence, and leaves this list.
  */
 export const UPCOMING_FEATURES: Record<string, { title: string; summary: string; plan: string[] }> = {
-  inventory: {
-    title: "Inventory",
-    summary: "Inventory sync keeps stock the same in Shopify and Square, within about a second of each sale.",
-    plan: [
-      "map your Shopify locations to your Square locations",
-      "match products by SKU or barcode, and see what does not match",
-      "preview every difference before the first sync, then keep both channels in step",
-    ],
-  },
   accounting: {
     title: "Accounting",
     summary: "Accounting sync posts every Square and Shopify sale, refund and fee to QuickBooks Online exactly once, with the tax your customers paid.",

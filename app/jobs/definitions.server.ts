@@ -4,6 +4,7 @@ import { disconnect } from "~/integrations/connections/flow.server";
 import { connectionsDueForRefresh, refreshConnectionTokens, warnAboutExpiringAuthorizations } from "~/integrations/connections/token-refresh.server";
 import { propagateInventoryLevelJob } from "~/sync/inventory/propagation.server";
 import { registerInventoryReconciler } from "~/sync/inventory/reconciliation.server";
+import { scanInventoryJob } from "~/sync/inventory/scan-job.server";
 import { registerInventoryWebhookProcessors } from "~/sync/inventory/webhooks.server";
 import { reconcileSyncJob } from "~/sync/schedules.server";
 import { processWebhookEventJob, sweepPendingWebhooksJob } from "~/webhooks/processing.server";
@@ -76,4 +77,5 @@ export const jobDefinitions: readonly JobDefinition[] = [
   sweepPendingWebhooksJob,
   reconcileSyncJob,
   propagateInventoryLevelJob,
+  scanInventoryJob,
 ];

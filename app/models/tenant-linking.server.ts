@@ -36,6 +36,7 @@ export const TENANT_SCOPED_TABLES = [
   "MerchantSession",
   "LinkCode",
   "InventoryLevelLink",
+  "InventoryScan",
 ] as const;
 
 function hashCode(normalized: string): string {

@@ -1,4 +1,5 @@
 import type { FrameLocator, Page } from "@playwright/test";
+import { seriousAccessibilityViolations } from "./accessibility";
 import { expect, test } from "./fixtures";
 
 // Connecting Square and QuickBooks from the embedded app, through the sandboxes' consent pages.
@@ -54,6 +55,21 @@ test("a merchant connects Square and QuickBooks, disconnects QuickBooks and reco
   await page.getByRole("button", { name: "Connect", exact: true }).click();
   app = page.frameLocator("iframe");
   await expect(vendorCard(app, "QuickBooks Online").getByText("Connected", { exact: true })).toBeVisible({ timeout: 20_000 });
+
+  // With Shopify and Square both connected, Inventory matches the two catalogs: a scan in the background, its
+  // progress, then the report with what to do about each kind of mismatch.
+  await page.getByRole("link", { name: "Inventory" }).click();
+  await expect(app.getByRole("heading", { name: "Match your catalogs" })).toBeVisible();
+  await app.getByRole("button", { name: "Scan catalogs" }).click();
+  await expect(app.getByRole("heading", { name: "Matching report" })).toBeVisible({ timeout: 30_000 });
+  const matched = app.getByRole("region", { name: "Matched", exact: true });
+  // Polaris data tables head each row with its first column: the SKU.
+  await expect(matched.getByRole("rowheader", { name: "TB-NOTE-A5-DOT" })).toBeVisible();
+  const duplicates = app.getByRole("region", { name: "SKUs used more than once in Square" });
+  await expect(duplicates.getByRole("rowheader", { name: "TB-PIN-LOGO" })).toBeVisible();
+  await expect(duplicates).toContainText("its own SKU");
+  expect(await seriousAccessibilityViolations(page, { insideFrame: true })).toEqual([]);
+  await expect(app.getByRole("button", { name: "Scan again" })).toBeEnabled();
 });
 
 test("declining on Square's consent page says what happened and connects nothing", async ({ page }) => {
