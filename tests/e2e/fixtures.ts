@@ -43,3 +43,11 @@ export const test = base.extend<Fixtures>({
     expect(problems, "the page logged errors").toEqual([]);
   },
 });
+
+/**
+ * Waits until React has hydrated the page (app/root.tsx marks it): needed before pressing a control that only
+ * JavaScript handles, such as a menu button, which does nothing when pressed earlier.
+ */
+export async function waitForHydration(page: import("@playwright/test").Page): Promise<void> {
+  await page.locator("html[data-hydrated]").waitFor({ state: "attached" });
+}

@@ -1,5 +1,5 @@
 import type { Page } from "@playwright/test";
-import { expect, test } from "./fixtures";
+import { expect, test, waitForHydration } from "./fixtures";
 
 // A merchant who starts on the Square App Marketplace: installs with Square, gets the Square merchant area,
 // connects QuickBooks there, then joins a Shopify store with a one-time link code.
@@ -94,6 +94,7 @@ test("a Square-first install shows the Square merchant area, and a link code joi
 
 test("signing out ends the Square area's session; signing in again goes through Square", async ({ page }) => {
   await installFromSquare(page);
+  await waitForHydration(page);
   // The account menu carries the account's name: the seller's, or the store's once linked (the test above).
   await page.getByRole("button", { name: /Tillbridge Coffee Roasters|Square First Outfitters/ }).click();
   await page.getByRole("menuitem", { name: "Sign out" }).click();
