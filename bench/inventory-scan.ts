@@ -11,7 +11,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { connectInventoryMerchant } from "../tests/support/inventory-merchants";
+import { connectInventoryMerchant, loadInventoryApp } from "../tests/support/inventory-merchants";
 import { startVendorSandboxes } from "../tests/support/vendor-sandboxes";
 
 const VARIANTS = Number(process.env.BENCH_VARIANTS ?? 10_000);
@@ -25,13 +25,7 @@ process.env.LOG_LEVEL = "warn";
 delete process.env.DATABASE_URL;
 
 const sandboxes = await startVendorSandboxes(APP_URL, ["shopify", "square"]);
-const app = {
-  db: await import("~/db.server"),
-  runtime: await import("~/runtime.server"),
-  shopify: await import("~/shopify.server"),
-  flow: await import("~/integrations/connections/flow.server"),
-  matching: await import("~/sync/inventory/matching.server"),
-};
+const app = await loadInventoryApp();
 const { CATALOG_REQUEST_COSTS, VARIANT_PAGE_SIZE } = await import("~/integrations/shopify/catalog.server");
 
 try {

@@ -15,7 +15,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { generatedSkus, setUpInventoryMerchant } from "../tests/support/inventory-merchants";
+import { generatedSkus, loadInventoryApp, setUpInventoryMerchant } from "../tests/support/inventory-merchants";
 import { startAppWebhookServer } from "../tests/support/app-webhook-server";
 import { freePorts } from "../tests/support/ports";
 import { startVendorSandboxes } from "../tests/support/vendor-sandboxes";
@@ -43,15 +43,8 @@ if (process.env.DATABASE_URL) {
 
 const webhookServer = await startAppWebhookServer(await freePorts());
 const sandboxes = await startVendorSandboxes(webhookServer.url, ["shopify", "square"]);
-const app = {
-  db: await import("~/db.server"),
-  runtime: await import("~/runtime.server"),
-  shopify: await import("~/shopify.server"),
-  flow: await import("~/integrations/connections/flow.server"),
-  setup: await import("~/sync/inventory/setup.server"),
-  reconciliation: await import("~/sync/inventory/reconciliation.server"),
-  errors: await import("~/jobs/errors"),
-};
+const app = await loadInventoryApp();
+const { RateLimitedError } = await import("~/jobs/errors");
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
@@ -124,7 +117,7 @@ try {
     try {
       reconciled = await app.reconciliation.reconcileInventorySync({ id: merchant.syncId, tenantId: merchant.tenantId });
     } catch (error) {
-      if (!(error instanceof app.errors.RateLimitedError)) throw error;
+      if (!(error instanceof RateLimitedError)) throw error;
       budgetWaits += 1;
       await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs));
     }

@@ -2,13 +2,30 @@ import type { ShopifySandbox } from "../../sandbox/shopify/index";
 import type { SquareSandbox } from "../../sandbox/square/index";
 import { answerConsentPage } from "./consent-forms";
 
-/** The app modules a merchant set-up needs, imported by the test after its configuration is in place. */
-export interface InventoryApp {
-  db: typeof import("~/db.server");
-  shopify: typeof import("~/shopify.server");
-  flow: typeof import("~/integrations/connections/flow.server");
-  setup: typeof import("~/sync/inventory/setup.server");
+/**
+ * The app modules inventory tests use, imported once the test's configuration (sandbox URLs) is in place: the
+ * app reads its configuration on first use. The job definitions come along, as in every Tillbridge process, so the
+ * inventory processors and reconciler are registered.
+ */
+export async function loadInventoryApp() {
+  await import("~/jobs/definitions.server");
+  return {
+    db: await import("~/db.server"),
+    runtime: await import("~/runtime.server"),
+    shopify: await import("~/shopify.server"),
+    flow: await import("~/integrations/connections/flow.server"),
+    queue: await import("~/jobs/queue.server"),
+    setup: await import("~/sync/inventory/setup.server"),
+    propagation: await import("~/sync/inventory/propagation.server"),
+    reconciliation: await import("~/sync/inventory/reconciliation.server"),
+    schedules: await import("~/sync/schedules.server"),
+    matching: await import("~/sync/inventory/matching.server"),
+    page: await import("~/sync/inventory/inventory-page.server"),
+    scanJob: await import("~/sync/inventory/scan-job.server"),
+  };
 }
+
+export type InventoryApp = Awaited<ReturnType<typeof loadInventoryApp>>;
 
 export interface InventoryMerchant {
   tenantId: string;

@@ -3,7 +3,7 @@ import { Prisma } from "~/generated/prisma/client";
 import type { SquareSandbox } from "../../../sandbox/square/index";
 import type { ShopifySandbox } from "../../../sandbox/shopify/index";
 import { startAppWebhookServer, type AppWebhookServer } from "../../support/app-webhook-server";
-import { setUpInventoryMerchant, type InventoryMerchant } from "../../support/inventory-merchants";
+import { setUpInventoryMerchant, type InventoryMerchant, loadInventoryApp, type InventoryApp } from "../../support/inventory-merchants";
 import { freePorts } from "../../support/ports";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
 
@@ -19,26 +19,14 @@ const SALES_PER_MERCHANT = 48;
 
 let webhookServer: AppWebhookServer;
 let sandboxes: { shopify: ShopifySandbox; square: SquareSandbox; close(): Promise<void> };
-let app: {
-  db: typeof import("~/db.server");
-  runtime: typeof import("~/runtime.server");
-  shopify: typeof import("~/shopify.server");
-  flow: typeof import("~/integrations/connections/flow.server");
-  setup: typeof import("~/sync/inventory/setup.server");
-};
+let app: InventoryApp;
 
 const merchants: InventoryMerchant[] = [];
 
 beforeAll(async () => {
   webhookServer = await startAppWebhookServer(await freePorts());
   sandboxes = await startVendorSandboxes(webhookServer.url, ["shopify", "square"]);
-  app = {
-    db: await import("~/db.server"),
-    runtime: await import("~/runtime.server"),
-    shopify: await import("~/shopify.server"),
-    flow: await import("~/integrations/connections/flow.server"),
-    setup: await import("~/sync/inventory/setup.server"),
-  };
+  app = await loadInventoryApp();
   await app.runtime.startRuntime(["worker"]);
 
   for (const sellerIndex of [0, 1]) {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SHOP, type ShopifySandbox } from "../../../sandbox/shopify/index";
 import type { SquareSandbox } from "../../../sandbox/square/index";
-import { connectExistingMerchant } from "../../support/inventory-merchants";
+import { connectExistingMerchant, loadInventoryApp, type InventoryApp } from "../../support/inventory-merchants";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
 
 // The Inventory page's scan, as a merchant starts it: a job reads both demo catalogs through the sandboxes (pausing
@@ -9,27 +9,13 @@ import { startVendorSandboxes } from "../../support/vendor-sandboxes";
 
 const APP_URL = "http://localhost:3000";
 let sandboxes: { shopify: ShopifySandbox; square: SquareSandbox; close(): Promise<void> };
-let app: {
-  db: typeof import("~/db.server");
-  shopify: typeof import("~/shopify.server");
-  flow: typeof import("~/integrations/connections/flow.server");
-  queue: typeof import("~/jobs/queue.server");
-  page: typeof import("~/sync/inventory/inventory-page.server");
-  scanJob: typeof import("~/sync/inventory/scan-job.server");
-};
+let app: InventoryApp;
 let producer: import("~/jobs/queue.server").JobQueue;
 let tenantId: string;
 
 beforeAll(async () => {
   sandboxes = await startVendorSandboxes(APP_URL, ["shopify", "square"]);
-  app = {
-    db: await import("~/db.server"),
-    shopify: await import("~/shopify.server"),
-    flow: await import("~/integrations/connections/flow.server"),
-    queue: await import("~/jobs/queue.server"),
-    page: await import("~/sync/inventory/inventory-page.server"),
-    scanJob: await import("~/sync/inventory/scan-job.server"),
-  };
+  app = await loadInventoryApp();
   producer = await app.queue.startJobQueue(app.db.getDatabase(), { definitions: [app.scanJob.scanInventoryJob], runWorkers: false });
   tenantId = await connectExistingMerchant(app, sandboxes, { shop: DEMO_SHOP, sellerId: sandboxes.square.sellers()[0]!.id, appUrl: APP_URL });
 }, 120_000);

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SHOP, type ShopifySandbox } from "../../../sandbox/shopify/index";
 import type { SquareSandbox } from "../../../sandbox/square/index";
-import { connectExistingMerchant } from "../../support/inventory-merchants";
+import { connectExistingMerchant, loadInventoryApp, type InventoryApp } from "../../support/inventory-merchants";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
 
 // Inventory matching against the sandboxes: the demo shop and the demo coffee roasters as seeded (shared SKUs, SKUs
@@ -11,12 +11,7 @@ import { startVendorSandboxes } from "../../support/vendor-sandboxes";
 
 const APP_URL = "http://localhost:3000";
 let sandboxes: { shopify: ShopifySandbox; square: SquareSandbox; close(): Promise<void> };
-let app: {
-  db: typeof import("~/db.server");
-  shopify: typeof import("~/shopify.server");
-  flow: typeof import("~/integrations/connections/flow.server");
-  matching: typeof import("~/sync/inventory/matching.server");
-};
+let app: InventoryApp;
 
 /** The shop's owner opens the embedded app, then connects the seller; neither catalog is touched, nothing is linked. */
 function connectMerchant(shop: string, sellerId: string): Promise<string> {
@@ -49,12 +44,7 @@ function graphqlCalls(shop: string): number {
 
 beforeAll(async () => {
   sandboxes = await startVendorSandboxes(APP_URL, ["shopify", "square"]);
-  app = {
-    db: await import("~/db.server"),
-    shopify: await import("~/shopify.server"),
-    flow: await import("~/integrations/connections/flow.server"),
-    matching: await import("~/sync/inventory/matching.server"),
-  };
+  app = await loadInventoryApp();
 }, 120_000);
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ShopifySandbox } from "../../../sandbox/shopify/index";
 import type { SquareSandbox } from "../../../sandbox/square/index";
-import { setUpInventoryMerchant, type InventoryMerchant } from "../../support/inventory-merchants";
+import { setUpInventoryMerchant, type InventoryMerchant, loadInventoryApp, type InventoryApp } from "../../support/inventory-merchants";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
 
 // Reconciliation of an inventory sync against the sandboxes, with no webhooks at all (the app has no server
@@ -10,31 +10,13 @@ import { startVendorSandboxes } from "../../support/vendor-sandboxes";
 
 const APP_URL = "http://localhost:3000";
 let sandboxes: { shopify: ShopifySandbox; square: SquareSandbox; close(): Promise<void> };
-let app: {
-  db: typeof import("~/db.server");
-  shopify: typeof import("~/shopify.server");
-  flow: typeof import("~/integrations/connections/flow.server");
-  setup: typeof import("~/sync/inventory/setup.server");
-  queue: typeof import("~/jobs/queue.server");
-  reconciliation: typeof import("~/sync/inventory/reconciliation.server");
-  schedules: typeof import("~/sync/schedules.server");
-};
+let app: InventoryApp;
 let producer: import("~/jobs/queue.server").JobQueue;
 let merchant: InventoryMerchant;
 
 beforeAll(async () => {
   sandboxes = await startVendorSandboxes(APP_URL, ["shopify", "square"]);
-  app = {
-    db: await import("~/db.server"),
-    shopify: await import("~/shopify.server"),
-    flow: await import("~/integrations/connections/flow.server"),
-    setup: await import("~/sync/inventory/setup.server"),
-    queue: await import("~/jobs/queue.server"),
-    reconciliation: await import("~/sync/inventory/reconciliation.server"),
-    schedules: await import("~/sync/schedules.server"),
-  };
-  // The job definitions register what reconciling an inventory sync means, as in every Tillbridge process.
-  await import("~/jobs/definitions.server");
+  app = await loadInventoryApp();
   producer = await app.queue.startJobQueue(app.db.getDatabase(), { definitions: [app.schedules.reconcileSyncJob], runWorkers: false });
   // Square holds 3 fewer of each than Shopify when the sync is linked: drift from the start.
   merchant = await setUpInventoryMerchant(app, sandboxes, producer, { shop: "reconcile.myshopify.com", sellerIndex: 0, skuCount: 3, stock: 20, squareStock: 17, appUrl: APP_URL });

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ShopifySandbox } from "../../../sandbox/shopify/index";
 import type { SquareSandbox } from "../../../sandbox/square/index";
-import { setUpInventoryMerchant } from "../../support/inventory-merchants";
+import { setUpInventoryMerchant, loadInventoryApp, type InventoryApp } from "../../support/inventory-merchants";
 import { withoutVitestVariables } from "../../support/dev-server";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
 
@@ -16,15 +16,7 @@ const APP_URL = "http://localhost:3000";
 const SKU = "SKU-00001";
 const shop = "worker-killed.myshopify.com";
 let sandboxes: { shopify: ShopifySandbox; square: SquareSandbox; close(): Promise<void> };
-let app: {
-  db: typeof import("~/db.server");
-  shopify: typeof import("~/shopify.server");
-  flow: typeof import("~/integrations/connections/flow.server");
-  setup: typeof import("~/sync/inventory/setup.server");
-  queue: typeof import("~/jobs/queue.server");
-  propagation: typeof import("~/sync/inventory/propagation.server");
-  schedules: typeof import("~/sync/schedules.server");
-};
+let app: InventoryApp;
 let producer: import("~/jobs/queue.server").JobQueue | undefined;
 const workers: ChildProcess[] = [];
 
@@ -62,15 +54,7 @@ describe.skipIf(!process.env.DATABASE_URL)("a worker killed in the middle of a p
 
   beforeAll(async () => {
     sandboxes = await startVendorSandboxes(APP_URL, ["shopify", "square"]);
-    app = {
-      db: await import("~/db.server"),
-      shopify: await import("~/shopify.server"),
-      flow: await import("~/integrations/connections/flow.server"),
-      setup: await import("~/sync/inventory/setup.server"),
-      queue: await import("~/jobs/queue.server"),
-      propagation: await import("~/sync/inventory/propagation.server"),
-      schedules: await import("~/sync/schedules.server"),
-    };
+    app = await loadInventoryApp();
     producer = await app.queue.startJobQueue(app.db.getDatabase(), { definitions: [app.propagation.propagateInventoryLevelJob, app.schedules.reconcileSyncJob], runWorkers: false });
     const merchant = await setUpInventoryMerchant(app, sandboxes, producer, { shop, sellerIndex: 0, skuCount: 1, stock: 40, appUrl: APP_URL });
     tenantId = merchant.tenantId;
