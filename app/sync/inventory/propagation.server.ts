@@ -53,12 +53,14 @@ function loadLevel(database: PrismaClient, tenantId: string, levelLinkId: string
   });
 }
 
-interface Accounts {
+/** The tenant's two connected accounts, read (and Square's token decrypted) once per propagation or pass. */
+export interface InventoryAccounts {
   shopify: ShopifyInventoryAccount;
   square: SquareInventoryAccount;
 }
+type Accounts = InventoryAccounts;
 
-async function accountsOf(database: PrismaClient, tenantId: string): Promise<Accounts> {
+export async function inventoryAccounts(database: PrismaClient, tenantId: string): Promise<Accounts> {
   const shopify = await database.connection.findUnique({ where: { tenantId_provider: { tenantId, provider: "SHOPIFY" } }, select: { externalId: true, status: true } });
   if (!shopify || shopify.status !== "ACTIVE") throw new ConnectionAuthorizationError("Shopify is not connected", { tenantId, provider: "SHOPIFY" });
   return { shopify: { tenantId, shop: shopify.externalId }, square: await squareInventoryAccount(database, tenantId) };
@@ -117,16 +119,17 @@ export async function propagateInventoryLevel(
   database: PrismaClient,
   tenantId: string,
   levelLinkId: string,
-  options: { repairDrift?: boolean; now?: () => Date } = {},
+  options: { repairDrift?: boolean; now?: () => Date; accounts?: InventoryAccounts } = {},
 ): Promise<PropagationOutcome> {
   const now = options.now ?? (() => new Date());
+  let accounts = options.accounts ?? null;
   const total = { shopify: 0, square: 0 };
   let repaired: { side: "shopify" | "square"; from: number; to: number } | null = null;
   for (let round = 0; ; round += 1) {
     const level = await loadLevel(database, tenantId, levelLinkId);
     if (!level) return { outcome: "skipped", reason: "no such linked level" };
     if (!level.sync.enabled) return { outcome: "skipped", reason: "the inventory sync is off" };
-    const accounts = await accountsOf(database, tenantId);
+    accounts ??= await inventoryAccounts(database, tenantId);
 
     const recorded = level.pendingWrites === null ? null : pendingWrites.parse(level.pendingWrites);
     if (recorded) {

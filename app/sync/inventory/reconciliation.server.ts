@@ -7,7 +7,7 @@ import { reportSyncIssue, resolveSyncIssues } from "~/models/sync-issues.server"
 import { finishSyncRun, startSyncRun, SyncRunNotFoundError } from "~/models/sync-runs.server";
 import { logger } from "~/observability/logger.server";
 import { registerReconciler } from "~/sync/schedules.server";
-import { levelOrderingKey, propagateInventoryLevel } from "./propagation.server";
+import { inventoryAccounts, levelOrderingKey, propagateInventoryLevel } from "./propagation.server";
 
 /**
  * Inventory reconciliation (every 10 minutes by default, per sync): every linked level is read on both sides,
@@ -61,14 +61,17 @@ export async function reconcileInventorySync(sync: { id: string; tenantId: strin
     orderBy: { id: "asc" },
   });
   let lastDone: string | null = place?.afterLevelId ?? null;
+
   let inProgress: { levelId: string; revisionAtStart: number } | null = null;
   try {
+    // One read of the connections for the whole pass, not one per level (a pass reads thousands).
+    const accounts = await inventoryAccounts(db(), sync.tenantId);
     for (const level of levels) {
       // A level an earlier attempt stopped in may have had its writes land then: they count for this pass.
       const revisionAtStart = place?.inProgress?.levelId === level.id ? place.inProgress.revisionAtStart : level.revision;
       inProgress = { levelId: level.id, revisionAtStart };
       try {
-        const turn = await inOrderingTurn(levelOrderingKey(level.id), () => propagateInventoryLevel(db(), sync.tenantId, level.id, { repairDrift: true }));
+        const turn = await inOrderingTurn(levelOrderingKey(level.id), () => propagateInventoryLevel(db(), sync.tenantId, level.id, { repairDrift: true, accounts }));
         if (!turn.ran) {
           counts.skipped += 1;
           lastDone = level.id;
