@@ -20,7 +20,6 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import pg from "pg";
 import { SANDBOX_QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN } from "../sandbox/intuit/credentials";
@@ -28,6 +27,7 @@ import { signWebhookBody } from "../sandbox/intuit/webhooks";
 import { SANDBOX_SHOPIFY_API_SECRET } from "../sandbox/shopify/credentials";
 import { SANDBOX_SQUARE_WEBHOOK_SIGNATURE_KEY } from "../sandbox/square/credentials";
 import { squareSignature } from "../sandbox/square/webhooks";
+import { freePorts } from "../tests/support/ports";
 import { createScratchDatabase } from "./support/database";
 
 const DELIVERIES = Number(process.env.BENCH_DELIVERIES ?? 12_000);
@@ -117,17 +117,6 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 /** Runs `work` over `items` with `concurrency` in flight; returns the elapsed milliseconds. */
 async function withConcurrency<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<number> {
   let next = 0;
@@ -205,7 +194,7 @@ if (process.env.BENCH_BUILD === "1" || !fs.existsSync("build/main.js")) {
 }
 
 const scratch = await createScratchDatabase(serverUrl);
-const port = await freePort();
+const port = await freePorts();
 const appUrl = `http://localhost:${port}`;
 const baseUrl = new URL(`http://127.0.0.1:${port}`);
 const processEnv = {
