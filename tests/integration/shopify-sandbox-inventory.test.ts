@@ -7,7 +7,7 @@ import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { GraphqlQueryError, RequestedTokenType, Session, type Shopify } from "@shopify/shopify-api";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { sandboxShopifyApi, startValidatingWebhookApp, type ValidatedWebhook } from "../support/shopify-sandbox-client";
+import { callSandboxControl, sandboxShopifyApi, startValidatingWebhookApp, type ValidatedWebhook } from "../support/shopify-sandbox-client";
 import { catalogSku, DEMO_SHOP, SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET, startShopifySandbox, type ShopifySandbox } from "../../sandbox/shopify/index";
 import { IDEMPOTENCY_RETENTION_MS, IdempotencyRegistry } from "../../sandbox/shopify/idempotency";
 import { waitUntil } from "../support/webhook-receiver";
@@ -69,13 +69,8 @@ let tomlDir: string;
 let session: Session;
 const received: ValidatedWebhook[] = [];
 
-async function control<T = Record<string, unknown>>(method: "GET" | "POST", route: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${sandbox.url}${route}`, {
-    method,
-    headers: body === undefined ? {} : { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as T };
+function control<T = Record<string, unknown>>(method: "GET" | "POST", route: string, body?: unknown) {
+  return callSandboxControl<T>(sandbox.url, method, route, body);
 }
 
 async function offlineSession(shop: string): Promise<Session> {

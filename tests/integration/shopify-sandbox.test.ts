@@ -8,7 +8,7 @@ import vm from "node:vm";
 import { GraphqlQueryError, HttpResponseError, RequestedTokenType, Session, type Shopify } from "@shopify/shopify-api";
 import { getJwt } from "@shopify/shopify-api/test-helpers";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { sandboxShopifyApi, startValidatingWebhookApp, type ValidatedWebhook } from "../support/shopify-sandbox-client";
+import { callSandboxControl, sandboxShopifyApi, startValidatingWebhookApp, type ValidatedWebhook } from "../support/shopify-sandbox-client";
 import { DEMO_SHOP, SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET, startShopifySandbox, type ShopifySandbox } from "../../sandbox/shopify/index";
 
 /**
@@ -41,13 +41,8 @@ let appUrl: string;
 let tomlDir: string;
 const received: ValidatedWebhook[] = [];
 
-async function control<T = Record<string, unknown>>(method: "GET" | "POST", route: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${sandbox.url}${route}`, {
-    method,
-    headers: body === undefined ? {} : { "Content-Type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as T };
+function control<T = Record<string, unknown>>(method: "GET" | "POST", route: string, body?: unknown) {
+  return callSandboxControl<T>(sandbox.url, method, route, body);
 }
 
 async function sessionTokenFor(shop: string): Promise<string> {

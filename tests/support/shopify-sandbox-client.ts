@@ -49,3 +49,13 @@ export function startValidatingWebhookApp(shopify: () => Shopify, received: Vali
   });
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
+
+/** A call to the sandbox's control API (`/_sandbox/...`), answering its status and JSON body. */
+export async function callSandboxControl<T = Record<string, unknown>>(sandboxUrl: string, method: "GET" | "POST", route: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${sandboxUrl}${route}`, {
+    method,
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
