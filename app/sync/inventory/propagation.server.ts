@@ -7,7 +7,7 @@ import { adjustSquareInStock, readSquareInStock, squareInventoryAccount, type Sq
 import { ConnectionAuthorizationError, TransientError } from "~/jobs/errors";
 import { defineJob } from "~/jobs/registry";
 import { finishSyncRun, startSyncRun } from "~/models/sync-runs.server";
-import { inventorySyncSettings } from "./settings";
+import { bufferOf, inventorySyncSettings } from "./settings";
 
 /**
  * Carrying one linked level's changes across (see app/domain/inventory/propagation.ts for the arithmetic).
@@ -22,6 +22,7 @@ import { inventorySyncSettings } from "./settings";
 const carryOver = z.object({
   side: z.enum(["shopify", "square"]),
   delta: z.number().int(),
+  sourceDelta: z.number().int().optional(),
   expectedBefore: z.number().int(),
   kind: z.enum(["carry", "repair"]).optional(),
   idempotencyKey: z.string().min(1).max(128),
@@ -139,12 +140,14 @@ export async function propagateInventoryLevel(
       continue; // read afresh from the settled bases
     }
 
-    const { direction, conflictWinner } = inventorySyncSettings.parse(level.sync.settings);
+    const settings = inventorySyncSettings.parse(level.sync.settings);
+    const { direction, conflictWinner } = settings;
+    const buffer = bufferOf(settings, level);
     const shopifyNow = await readShopifyAvailable(database, accounts.shopify, { inventoryItemId: level.shopifyInventoryItemId, locationId: level.shopifyLocationId });
     const squareNow = await readSquareInStock(database, accounts.square, { variationId: level.squareVariationId, locationId: level.squareLocationId, sku: level.sku });
     const counts = { shopify: shopifyNow ?? 0, square: squareNow };
-    const plan = planPropagation({ shopify: level.shopifyCount, square: level.squareCount }, counts, direction);
-    const repair: CarryOver | null = plan.writes.length === 0 && options.repairDrift && !repaired ? planDriftRepair(counts, direction, conflictWinner) : null;
+    const plan = planPropagation({ shopify: level.shopifyCount, square: level.squareCount }, counts, direction, buffer);
+    const repair: CarryOver | null = plan.writes.length === 0 && options.repairDrift && !repaired ? planDriftRepair(counts, direction, conflictWinner, buffer) : null;
     if (repair) {
       plan.writes.push(repair);
       repaired = { side: repair.side, from: repair.expectedBefore, to: repair.expectedBefore + repair.delta };
