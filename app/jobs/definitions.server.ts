@@ -2,6 +2,7 @@ import { z } from "zod";
 import { db } from "~/db.server";
 import { disconnect } from "~/integrations/connections/flow.server";
 import { connectionsDueForRefresh, refreshConnectionTokens, warnAboutExpiringAuthorizations } from "~/integrations/connections/token-refresh.server";
+import { applyInventoryAlignmentJob, previewInventoryAlignmentJob } from "~/sync/inventory/alignment.server";
 import { propagateInventoryLevelJob } from "~/sync/inventory/propagation.server";
 import { registerInventoryReconciler } from "~/sync/inventory/reconciliation.server";
 import { scanInventoryJob } from "~/sync/inventory/scan-job.server";
@@ -78,4 +79,6 @@ export const jobDefinitions: readonly JobDefinition[] = [
   reconcileSyncJob,
   propagateInventoryLevelJob,
   scanInventoryJob,
+  previewInventoryAlignmentJob,
+  applyInventoryAlignmentJob,
 ];

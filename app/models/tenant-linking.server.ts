@@ -37,6 +37,7 @@ export const TENANT_SCOPED_TABLES = [
   "LinkCode",
   "InventoryLevelLink",
   "InventoryScan",
+  "InventoryAlignment",
 ] as const;
 
 function hashCode(normalized: string): string {

@@ -12,8 +12,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { tenantId } = await requireShopifyTenant(request);
-  return performInventoryAction(db(), jobQueue(), tenantId, Object.fromEntries(await request.formData()));
+  const { tenantId, sessionToken } = await requireShopifyTenant(request);
+  return performInventoryAction(db(), jobQueue(), { tenantId, actor: `shopify-user:${sessionToken.sub}` }, Object.fromEntries(await request.formData()));
 };
 
 export default function Inventory() {

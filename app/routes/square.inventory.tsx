@@ -12,8 +12,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { tenantId } = await requireSquareMerchant(db(), request);
-  return performInventoryAction(db(), jobQueue(), tenantId, Object.fromEntries(await request.formData()));
+  const { tenantId, squareMerchantId } = await requireSquareMerchant(db(), request);
+  return performInventoryAction(db(), jobQueue(), { tenantId, actor: `square-merchant:${squareMerchantId}` }, Object.fromEntries(await request.formData()));
 };
 
 export default function SquareInventory() {

@@ -22,6 +22,7 @@ export async function loadInventoryApp() {
     matching: await import("~/sync/inventory/matching.server"),
     page: await import("~/sync/inventory/inventory-page.server"),
     scanJob: await import("~/sync/inventory/scan-job.server"),
+    alignment: await import("~/sync/inventory/alignment.server"),
   };
 }
 
@@ -52,6 +53,8 @@ interface MerchantInput {
   stock: number;
   appUrl: string;
   squareStock?: number;
+  /** Shopify locations stocking every variant; default 1. */
+  shopifyLocations?: number;
 }
 
 /** Connects an existing shop (e.g. the demo shop) with a Square seller as seeded: no catalog is generated. */
@@ -72,7 +75,7 @@ export async function connectExistingMerchant(app: Omit<InventoryApp, "setup">, 
  * page. Nothing is linked yet.
  */
 export async function connectInventoryMerchant(app: Omit<InventoryApp, "setup">, sandboxes: { shopify: ShopifySandbox; square: SquareSandbox }, input: MerchantInput) {
-  sandboxes.shopify.addShop(input.shop, { seed: "catalog", catalog: { variants: input.skuCount, locations: 1, available: input.stock } });
+  sandboxes.shopify.addShop(input.shop, { seed: "catalog", catalog: { variants: input.skuCount, locations: input.shopifyLocations ?? 1, available: input.stock } });
   const seller = sandboxes.square.sellers()[input.sellerIndex]!;
   sandboxes.square.generateCatalog(seller.id, { variants: input.skuCount, inStock: input.squareStock ?? input.stock });
   const tenantId = await connectExistingMerchant(app, sandboxes, { shop: input.shop, sellerId: seller.id, appUrl: input.appUrl });

@@ -109,3 +109,37 @@ export async function adjustSquareInStock(
     }
   });
 }
+
+/** Square's most catalog object ids per BatchRetrieveInventoryCounts request. */
+const COUNTS_BATCH_SIZE = 1_000;
+
+/**
+ * The IN_STOCK counts of many variations at some locations (a first alignment reads thousands), keyed
+ * `${variationId}|${locationId}`; a variation with no count at a location is 0, as Square shows it.
+ */
+export async function readSquareInStockAt(db: PrismaClient, account: SquareInventoryAccount, input: { variationIds: readonly string[]; locationIds: readonly string[] }): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (let start = 0; start < input.variationIds.length; start += COUNTS_BATCH_SIZE) {
+    const ids = input.variationIds.slice(start, start + COUNTS_BATCH_SIZE);
+    let page = await callVendor(db, { provider: "SQUARE", account: account.merchantId }, () =>
+      account.client.inventory.batchGetCounts({ catalogObjectIds: ids, locationIds: [...input.locationIds], states: ["IN_STOCK"] }).catch((error: unknown) => {
+        throw translateSquareError(error, account, ids[0] ?? "");
+      }),
+    );
+    for (;;) {
+      for (const count of page.data) {
+        if (count.state !== "IN_STOCK" || !count.catalogObjectId || !count.locationId) continue;
+        counts.set(`${count.catalogObjectId}|${count.locationId}`, wholeUnits(count.quantity, count.catalogObjectId, account.tenantId));
+      }
+      if (!page.hasNextPage()) break;
+      const current = page;
+      // Each further page is a request of its own, paced like any other.
+      page = await callVendor(db, { provider: "SQUARE", account: account.merchantId }, () =>
+        current.getNextPage().catch((error: unknown) => {
+          throw translateSquareError(error, account, ids[0] ?? "");
+        }),
+      );
+    }
+  }
+  return counts;
+}

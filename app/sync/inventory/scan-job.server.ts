@@ -4,6 +4,7 @@ import { Prisma } from "~/generated/prisma/client";
 import type { JobQueue } from "~/jobs/queue.server";
 import { ConnectionAuthorizationError } from "~/jobs/errors";
 import { defineJob, JobPriority } from "~/jobs/registry";
+import { inventorySyncSettings } from "./settings";
 import { InventoryScanPausedError, scanInventoryMatches, type InventoryScan, type InventoryScanCheckpoint, type InventoryScanPhase } from "./matching.server";
 
 /**
@@ -20,6 +21,8 @@ export type InventoryScanStatus = (typeof INVENTORY_SCAN_STATUSES)[number];
 const storedCheckpoint = z.object({ shopify: z.object({ variants: z.array(z.unknown()) }).loose(), square: z.object({ variations: z.array(z.unknown()) }).loose() }).loose();
 
 const PROGRESS_WRITE_INTERVAL_MS = 500;
+/** Scans kept per tenant, the new one included; older ones are deleted when a scan starts. */
+const SCANS_KEPT = 3;
 
 export async function runInventoryScan(database: PrismaClient, tenantId: string, scanId: string): Promise<InventoryScanStatus | "missing"> {
   const scan = await database.inventoryScan.findFirst({ where: { id: scanId, tenantId } });
@@ -37,9 +40,11 @@ export async function runInventoryScan(database: PrismaClient, tenantId: string,
     await database.inventoryScan.updateMany({ where: { id: scanId, tenantId }, data: { phase, done, total: total ?? null } });
   };
 
+  const sync = await database.sync.findFirst({ where: { tenantId, kind: "INVENTORY" }, select: { settings: true } });
+  const caseInsensitiveSkus = inventorySyncSettings.safeParse(sync?.settings ?? {}).data?.caseInsensitiveSkus ?? false;
   let result: InventoryScan;
   try {
-    result = await scanInventoryMatches(database, tenantId, { resumeFrom, onProgress });
+    result = await scanInventoryMatches(database, tenantId, { resumeFrom, onProgress, caseInsensitiveSkus });
   } catch (error) {
     if (error instanceof InventoryScanPausedError) {
       await database.inventoryScan.updateMany({ where: { id: scanId, tenantId }, data: { checkpoint: error.checkpoint as unknown as Prisma.InputJsonValue, phase: "waiting-for-budget" } });
@@ -83,6 +88,9 @@ export async function startInventoryScan(database: PrismaClient, queue: Pick<Job
   return database.$transaction(async (tx) => {
     const running = await tx.inventoryScan.findFirst({ where: { tenantId, status: "RUNNING" }, select: { id: true } });
     if (running) return running.id;
+    // Only the latest scans are of use (the page shows the newest; a preview keeps its own copy of what it read).
+    const stale = await tx.inventoryScan.findMany({ where: { tenantId, status: { not: "RUNNING" } }, orderBy: { createdAt: "desc" }, skip: SCANS_KEPT - 1, select: { id: true } });
+    if (stale.length > 0) await tx.inventoryScan.deleteMany({ where: { tenantId, id: { in: stale.map((scan) => scan.id) } } });
     const scan = await tx.inventoryScan.create({ data: { tenantId, phase: "starting" }, select: { id: true } });
     await queue.send(scanInventoryJob, { tenantId, scanId: scan.id }, { tx, priority: JobPriority.realtime });
     return scan.id;

@@ -32,9 +32,9 @@ async function queuedScanJobs(): Promise<{ id: string; data: { tenantId: string;
 describe("the Inventory page's catalog scan", () => {
   it("refuses to scan before both channels are connected, and shows another tenant nothing", async () => {
     const other = await app.db.db().tenant.create({ data: { name: "Only Shopify", origin: "SHOPIFY" } });
-    expect(await app.page.performInventoryAction(app.db.db(), producer, other.id, { intent: "scan" })).toEqual({ ok: false, message: "Connect both Shopify and Square first, under Connections." });
-    expect(await app.page.performInventoryAction(app.db.db(), producer, other.id, { intent: "delete-everything" })).toMatchObject({ ok: false });
-    expect(await app.page.loadInventoryPage(app.db.db(), other.id)).toEqual({ connected: { shopify: false, square: false }, scan: null, sync: null });
+    expect(await app.page.performInventoryAction(app.db.db(), producer, { tenantId: other.id, actor: "test" }, { intent: "scan" })).toEqual({ ok: false, message: "Connect both Shopify and Square first, under Connections." });
+    expect(await app.page.performInventoryAction(app.db.db(), producer, { tenantId: other.id, actor: "test" }, { intent: "delete-everything" })).toMatchObject({ ok: false });
+    expect(await app.page.loadInventoryPage(app.db.db(), other.id)).toEqual({ connected: { shopify: false, square: false }, scan: null, locations: null, settings: null, unalignedPairs: 0, alignment: null, sync: null });
   });
 
   it("runs as a job that pauses for Shopify's budget, shows its progress, then the matching report", async () => {
@@ -43,9 +43,9 @@ describe("the Inventory page's catalog scan", () => {
       INSERT INTO "VendorBudget" (provider, account, tokens, capacity, "refillPerSecond", "updatedAt")
       VALUES ('SHOPIFY'::"Provider", ${DEMO_SHOP}, 0, 2000, 100, clock_timestamp())
       ON CONFLICT (provider, account) DO UPDATE SET tokens = 0, "updatedAt" = clock_timestamp()`;
-    expect(await app.page.performInventoryAction(app.db.db(), producer, tenantId, { intent: "scan" })).toMatchObject({ ok: true });
+    expect(await app.page.performInventoryAction(app.db.db(), producer, { tenantId, actor: "test" }, { intent: "scan" })).toMatchObject({ ok: true });
     // A second press while it runs starts nothing new.
-    await app.page.performInventoryAction(app.db.db(), producer, tenantId, { intent: "scan" });
+    await app.page.performInventoryAction(app.db.db(), producer, { tenantId, actor: "test" }, { intent: "scan" });
     expect(await app.db.db().inventoryScan.count({ where: { tenantId } })).toBe(1);
     expect((await app.page.loadInventoryPage(app.db.db(), tenantId)).scan).toMatchObject({ status: "RUNNING", phase: "starting" });
 
