@@ -114,7 +114,14 @@ const RUN_STATUS: Record<SyncRunStatus, { tone: "success" | "warning" | "critica
   FAILED: { tone: "critical", label: "Failed" },
 };
 
-const KIND_LABELS: Record<string, string> = { INVENTORY: "Inventory", ACCOUNTING: "Accounting", LOYALTY: "Loyalty" };
+const KIND_LABELS: Record<string, string> = {
+  INVENTORY: "Inventory",
+  ACCOUNTING: "Accounting",
+  LOYALTY: "Loyalty",
+  "inventory.propagate": "Stock change carried over",
+  "inventory.reconcile": "Stock check",
+  "inventory.align": "Stock alignment",
+};
 
 /** "schedule" → "Schedule", "order-webhook" → "Order webhook". */
 function humanize(value: string): string {
@@ -170,6 +177,7 @@ export function RecentRunsCard({ runs }: { runs: ActivityRun[] }) {
                     <Text as="span" fontWeight="semibold">
                       {KIND_LABELS[run.kind] ?? humanize(run.kind)}
                     </Text>
+                    {run.summary && <Text as="p">{run.summary}</Text>}
                     {run.error && (
                       <Text as="p" tone="critical">
                         {run.error}

@@ -44,7 +44,7 @@ export async function finishSyncRun(
   db: Db,
   tenantId: string,
   runId: string,
-  outcome: { status?: Exclude<SyncRunStatus, "RUNNING">; counts: SyncRunCounts; error?: string | null },
+  outcome: { status?: Exclude<SyncRunStatus, "RUNNING">; counts: SyncRunCounts; error?: string | null; summary?: string | null },
   now = new Date(),
 ) {
   for (const [name, value] of Object.entries(outcome.counts)) {
@@ -60,6 +60,7 @@ export async function finishSyncRun(
       skippedCount: outcome.counts.skipped,
       failedCount: outcome.counts.failed,
       error: outcome.error ?? null,
+      summary: outcome.summary?.slice(0, 500) ?? null,
     },
   });
   if (count === 0) throw new SyncRunNotFoundError(`No running sync run ${runId} for tenant ${tenantId}`);
@@ -84,6 +85,7 @@ export async function listRecentRuns(db: Db, tenantId: string, limit = 20) {
       skippedCount: true,
       failedCount: true,
       error: true,
+      summary: true,
     },
   });
 }

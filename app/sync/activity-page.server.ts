@@ -25,6 +25,8 @@ export interface ActivityRun {
   skipped: number;
   failed: number;
   error: string | null;
+  /** What the run changed, in words, when it says. */
+  summary: string | null;
 }
 
 export interface ActivityIssue {
@@ -66,6 +68,7 @@ export async function loadActivityPage(db: PrismaClient, tenantId: string, now =
       skipped: run.skippedCount,
       failed: run.failedCount,
       error: run.error,
+      summary: run.summary,
     })),
     // The stored retry job stays on the server: the page only needs to know whether Retry applies.
     issues: issues.map((issue) => ({

@@ -20,7 +20,7 @@ export function indexPage(core: SandboxCore): string {
       <h2>Sellers</h2>
       <table><tr><th>Merchant</th><th>Business</th><th>Locations</th><th>Catalog</th><th>Authorized</th></tr>
         ${[...core.sellers.values()].map(
-          (seller) => html`<tr><td><code>${seller.id}</code></td><td>${seller.businessName}</td>
+          (seller) => html`<tr><td><code>${seller.id}</code></td><td>${seller.businessName} · <a href="/register/${seller.id}">register</a></td>
             <td>${seller.locations.map((location) => html`${location.name} <code>${location.id}</code> (${location.timezone})<br>`)}</td>
             <td>${variationCount(core, seller.id)} variations</td>
             <td>${core.tokens.hasLiveAuthorization(seller.id) ? "yes" : "no"}</td></tr>`,

@@ -4,6 +4,7 @@ import { controlApi } from "./control-api";
 import type { GenerateCatalogOptions } from "./catalog-seed";
 import { SandboxCore, type FaultSettings, type FaultSettingsUpdate, type RevokerType, type SandboxBehaviour } from "./core";
 import { indexPage } from "./index-page";
+import { registerRoutes } from "./register-page";
 import { oauthRoutes } from "./oauth";
 import { catalogEntries, generateCatalog, inStock, sell, setInStock, stockEntries, type CatalogEntry, type SaleInput, type SaleResult, type SetStockInput, type StockEntry } from "./pos";
 import type { SeedKind, SellerRecord } from "./seed";
@@ -121,6 +122,7 @@ function createApp(core: SandboxCore): express.Express {
   app.use(oauthRoutes(core));
   app.use(apiRoutes(core));
   app.use(controlApi(core));
+  app.use(registerRoutes(core));
   app.get("/", (_request, response) => {
     response.type("html").send(indexPage(core));
   });

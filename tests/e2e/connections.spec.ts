@@ -21,7 +21,8 @@ function vendorCard(app: FrameLocator, name: string) {
   return app.getByRole("region", { name, exact: true });
 }
 
-test("a merchant connects Square and QuickBooks, disconnects QuickBooks and reconnects it", async ({ page }) => {
+test("a merchant connects Square and QuickBooks, disconnects QuickBooks and reconnects it, then sets up inventory sync", async ({ page }) => {
+  test.setTimeout(120_000);
   let app = await openConnections(page);
 
   // Square: its consent page, a seller, Allow; back in the admin with the seller connected.
@@ -70,6 +71,36 @@ test("a merchant connects Square and QuickBooks, disconnects QuickBooks and reco
   await expect(duplicates).toContainText("its own SKU");
   expect(await seriousAccessibilityViolations(page, { insideFrame: true })).toEqual([]);
   await expect(app.getByRole("button", { name: "Scan again" })).toBeEnabled();
+
+  // Pair the shop's main location with the seller's downtown store, preview the differences, confirm.
+  const setup = app.getByRole("region", { name: "Keep stock in step" });
+  await setup.getByLabel("Square location for Main Street Store").selectOption({ label: "Downtown Store" });
+  await setup.getByRole("button", { name: "Save" }).click();
+  await expect(setup.getByText("Saved.")).toBeVisible();
+  const align = app.getByRole("region", { name: "Align stock" });
+  await align.getByRole("button", { name: "Preview differences" }).click();
+  const confirm = align.getByRole("button", { name: "Confirm and start syncing" });
+  await expect(confirm).toBeVisible({ timeout: 30_000 });
+  await expect(align).toContainText("items compared");
+  expect(await seriousAccessibilityViolations(page, { insideFrame: true })).toEqual([]);
+  await confirm.click();
+  await expect(align.getByText("Stock aligned")).toBeVisible({ timeout: 30_000 });
+
+  // Sell a notebook at the seller's register in the Square sandbox; the app carries it to Shopify and says so.
+  const register = await page.context().newPage();
+  const squareSandbox = new URL(page.url());
+  squareSandbox.port = String(Number(squareSandbox.port) + 2);
+  await register.goto(new URL("/register/MLTB0DEMO0002?location=LTB0BOOKS0001", squareSandbox).toString());
+  await register.getByRole("button", { name: "Sell one TB-NOTE-A5-DOT" }).click();
+  await expect(register.getByRole("status")).toContainText("Sold 1 × TB-NOTE-A5-DOT");
+  await register.close();
+
+  await page.getByRole("link", { name: "Activity" }).click();
+  await expect(app.getByRole("heading", { name: "Activity", exact: true })).toBeVisible();
+  await expect(async () => {
+    await page.getByRole("link", { name: "Activity" }).click();
+    await expect(app.getByText(/TB-NOTE-A5-DOT: Shopify \d+ → \d+/)).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
 });
 
 test("declining on Square's consent page says what happened and connects nothing", async ({ page }) => {

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { db, type PrismaClient } from "~/db.server";
-import { planAlignment, type AlignmentReading, type AlignmentRow, type AlignmentSummary } from "~/domain/inventory/alignment";
+import { planAlignment, type AlignmentReading, type AlignmentRow } from "~/domain/inventory/alignment";
 import type { InventoryMatchReport } from "~/domain/inventory/matching";
 import { Prisma } from "~/generated/prisma/client";
 import { readShopifyAvailableAt } from "~/integrations/shopify/inventory.server";

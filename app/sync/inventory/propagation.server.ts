@@ -184,6 +184,14 @@ export async function propagateInventoryLevel(
   }
 }
 
+/** "TB-MUG-12OZ: Shopify 12 → 11": each side written, from the level's bases once the writes landed. */
+function propagationSummary(level: { sku: string; shopifyCount: number; squareCount: number }, result: { toShopify: number; toSquare: number }): string {
+  const changes: string[] = [];
+  if (result.toShopify !== 0) changes.push(`Shopify ${level.shopifyCount - result.toShopify} → ${level.shopifyCount}`);
+  if (result.toSquare !== 0) changes.push(`Square ${level.squareCount - result.toSquare} → ${level.squareCount}`);
+  return `${level.sku}: ${changes.join(", ")}`;
+}
+
 export const propagateInventoryLevelJob = defineJob({
   name: "inventory.propagate-level",
   payload: z.object({ tenantId: z.uuid(), levelLinkId: z.uuid() }).strict(),
@@ -197,10 +205,10 @@ export const propagateInventoryLevelJob = defineJob({
     // Only propagations that changed something are runs worth showing; a reading that found both sides in step
     // (the echo of Tillbridge's own write, a duplicate webhook) is not.
     if (result.outcome !== "propagated") return;
-    const level = await db().inventoryLevelLink.findFirstOrThrow({ where: { id: levelLinkId, tenantId }, select: { syncId: true, sku: true } });
+    const level = await db().inventoryLevelLink.findFirstOrThrow({ where: { id: levelLinkId, tenantId }, select: { syncId: true, sku: true, shopifyCount: true, squareCount: true } });
     const run = await startSyncRun(db(), { tenantId, syncId: level.syncId, kind: "inventory.propagate", trigger: "webhook" }, started);
     const written = (result.toShopify !== 0 ? 1 : 0) + (result.toSquare !== 0 ? 1 : 0);
-    await finishSyncRun(db(), tenantId, run.id, { counts: { read: 2, written, skipped: 0, failed: 0 } });
+    await finishSyncRun(db(), tenantId, run.id, { counts: { read: 2, written, skipped: 0, failed: 0 }, summary: propagationSummary(level, result) });
     context.logger.info({ runId: run.id, levelLinkId, sku: level.sku, toShopify: result.toShopify, toSquare: result.toSquare }, "inventory carried over");
   },
 });

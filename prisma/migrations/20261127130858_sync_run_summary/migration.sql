@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "SyncRun" ADD COLUMN     "summary" TEXT;

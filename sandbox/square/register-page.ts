@@ -1,0 +1,50 @@
+import express, { type Router } from "express";
+import { SandboxRequestError, type SandboxCore } from "./core";
+import { html, page } from "./html";
+import { catalogEntries, sell, stockEntries } from "./pos";
+
+/**
+ * GET /register/:merchantId: the seller's register, for a person trying Tillbridge out (and browser tests): pick a
+ * location and an item, sell some units, and watch the stock change in Shopify through the app. A sale here is the
+ * same as `sell` in the control API: IN_STOCK → SOLD, and an inventory.count.updated webhook.
+ */
+export function registerRoutes(core: SandboxCore): Router {
+  const router = express.Router();
+
+  router.get("/register/:merchantId", (request, response) => {
+    const seller = core.seller(request.params.merchantId ?? "");
+    const locationId = typeof request.query.location === "string" ? request.query.location : seller.locations[0]!.id;
+    const stock = new Map(stockEntries(core, seller.id, locationId).map((entry) => [entry.variationId, entry.inStock]));
+    const message = typeof request.query.sold === "string" ? request.query.sold : null;
+    response.type("html").send(
+      page(
+        `${seller.businessName}: register`,
+        html`<h1>${seller.businessName}: register</h1>
+          ${message ? html`<p role="status"><strong>${message}</strong></p>` : ""}
+          <form method="get"><label>Location
+            <select name="location" onchange="this.form.submit()">
+              ${seller.locations.map((location) => html`<option value="${location.id}" ${location.id === locationId ? html`selected` : ""}>${location.name}</option>`)}
+            </select></label> <button type="submit">Show</button></form>
+          <table><tr><th>Item</th><th>SKU</th><th>In stock</th><th></th></tr>
+            ${catalogEntries(core, seller.id).map(
+              (entry) => html`<tr><td>${entry.itemName} · ${entry.variationName}</td><td>${entry.sku ?? ""}</td><td>${stock.get(entry.variationId) ?? "—"}</td>
+                <td><form method="post" action="/register/${seller.id}/sell">
+                  <input type="hidden" name="locationId" value="${locationId}"><input type="hidden" name="variationId" value="${entry.variationId}">
+                  <button type="submit" aria-label="Sell one ${entry.sku ?? entry.variationName}">Sell 1</button></form></td></tr>`,
+            )}</table>`,
+      ),
+    );
+  });
+
+  router.post("/register/:merchantId/sell", express.urlencoded({ extended: false, limit: "8kb" }), (request, response) => {
+    const seller = core.seller(request.params.merchantId ?? "");
+    const body = request.body as Record<string, unknown>;
+    if (typeof body.locationId !== "string" || typeof body.variationId !== "string") throw new SandboxRequestError(400, "locationId and variationId are required.");
+    const sale = sell(core, seller.id, { variationId: body.variationId, locationId: body.locationId, quantity: 1 });
+    const sku = catalogEntries(core, seller.id).find((entry) => entry.variationId === body.variationId)?.sku ?? body.variationId;
+    const message = sale.sold ? `Sold 1 × ${sku}; ${sale.inStock ?? "untracked"} left here.` : `Not enough ${sku} in stock.`;
+    response.redirect(303, `/register/${seller.id}?location=${encodeURIComponent(body.locationId)}&sold=${encodeURIComponent(message)}`);
+  });
+
+  return router;
+}
