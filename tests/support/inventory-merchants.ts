@@ -1,3 +1,4 @@
+import { Prisma } from "~/generated/prisma/client";
 import type { ShopifySandbox } from "../../sandbox/shopify/index";
 import type { SquareSandbox } from "../../sandbox/square/index";
 import { answerConsentPage } from "./consent-forms";
@@ -113,4 +114,24 @@ export async function setUpInventoryMerchant(
     })),
   });
   return { tenantId, shop, sellerId: seller.id, squareLocationId, shopifyLocationId, skus, syncId, levelIds };
+}
+
+/**
+ * Waits until every webhook the sandboxes hold has been delivered and processed, no propagation job is waiting or
+ * running, and no level has writes in flight.
+ */
+export async function waitUntilInventorySettled(app: InventoryApp, sandboxes: { shopify: ShopifySandbox; square: SquareSandbox }, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    sandboxes.shopify.flushWebhooks();
+    sandboxes.square.flushWebhooks();
+    const waitingEvents = await app.db.db().webhookEvent.count({ where: { status: "RECEIVED" } });
+    const rows = await app.db.db().$queryRawUnsafe<{ count: bigint }[]>(
+      `SELECT count(*) AS count FROM pgboss.job WHERE name IN ('webhooks.process', 'inventory.propagate-level') AND state IN ('created', 'retry', 'active')`,
+    );
+    const pendingWrites = await app.db.db().inventoryLevelLink.count({ where: { NOT: { pendingWrites: { equals: Prisma.DbNull } } } });
+    if (waitingEvents === 0 && Number(rows[0]!.count) === 0 && pendingWrites === 0) return;
+    if (Date.now() > deadline) throw new Error(`not settled: ${waitingEvents} events, ${rows[0]!.count} jobs, ${pendingWrites} levels with writes in flight`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }

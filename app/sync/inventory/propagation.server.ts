@@ -6,6 +6,7 @@ import { adjustShopifyAvailable, readShopifyAvailable, type ShopifyInventoryAcco
 import { adjustSquareInStock, readSquareInStock, squareInventoryAccount, type SquareInventoryAccount } from "~/integrations/square/inventory.server";
 import { ConnectionAuthorizationError, TransientError } from "~/jobs/errors";
 import { defineJob } from "~/jobs/registry";
+import { reportSyncIssue, resolveSyncIssues } from "~/models/sync-issues.server";
 import { finishSyncRun, startSyncRun } from "~/models/sync-runs.server";
 import { bufferOf, inventorySyncSettings } from "./settings";
 
@@ -184,6 +185,33 @@ export async function propagateInventoryLevel(
   }
 }
 
+/**
+ * Stock below zero after a propagation: more units were sold than there were, typically the last unit sold on both
+ * channels at the same moment. Tillbridge never drops either sale; it tells the merchant, who knows what is really
+ * on the shelf. The issue closes itself once the counts are back at 0 or above.
+ */
+export async function reportOversoldLevel(database: PrismaClient, tenantId: string, levelLinkId: string): Promise<boolean> {
+  const level = await database.inventoryLevelLink.findFirst({ where: { id: levelLinkId, tenantId }, select: { syncId: true, sku: true, shopifyCount: true, squareCount: true } });
+  if (!level) return false;
+  const key = `inventory-oversold:${levelLinkId}`;
+  const lowest = Math.min(level.shopifyCount, level.squareCount);
+  if (lowest >= 0) {
+    await resolveSyncIssues(database, tenantId, [key]);
+    return false;
+  }
+  await reportSyncIssue(database, {
+    tenantId,
+    syncId: level.syncId,
+    key,
+    code: "INVENTORY_OVERSOLD",
+    message: `${level.sku} sold ${-lowest} more than was in stock (sales on both channels at the same moment): stock now shows ${lowest}. Both sales were kept. Check the shelf, then set the real count in Square or Shopify; Tillbridge carries it to the other channel.`,
+    entityType: "inventory_level",
+    entityRef: level.sku,
+    retriable: false,
+  });
+  return true;
+}
+
 /** "TB-MUG-12OZ: Shopify 12 → 11": each side written, from the level's bases once the writes landed. */
 function propagationSummary(level: { sku: string; shopifyCount: number; squareCount: number }, result: { toShopify: number; toSquare: number }): string {
   const changes: string[] = [];
@@ -209,6 +237,7 @@ export const propagateInventoryLevelJob = defineJob({
     const run = await startSyncRun(db(), { tenantId, syncId: level.syncId, kind: "inventory.propagate", trigger: "webhook" }, started);
     const written = (result.toShopify !== 0 ? 1 : 0) + (result.toSquare !== 0 ? 1 : 0);
     await finishSyncRun(db(), tenantId, run.id, { counts: { read: 2, written, skipped: 0, failed: 0 }, summary: propagationSummary(level, result) });
+    await reportOversoldLevel(db(), tenantId, levelLinkId);
     context.logger.info({ runId: run.id, levelLinkId, sku: level.sku, toShopify: result.toShopify, toSquare: result.toSquare }, "inventory carried over");
   },
 });

@@ -7,7 +7,7 @@ import { reportSyncIssue, resolveSyncIssues } from "~/models/sync-issues.server"
 import { finishSyncRun, startSyncRun, SyncRunNotFoundError } from "~/models/sync-runs.server";
 import { logger } from "~/observability/logger.server";
 import { registerReconciler } from "~/sync/schedules.server";
-import { inventoryAccounts, levelOrderingKey, propagateInventoryLevel } from "./propagation.server";
+import { inventoryAccounts, levelOrderingKey, propagateInventoryLevel, reportOversoldLevel } from "./propagation.server";
 
 /**
  * Inventory reconciliation (every 10 minutes by default, per sync): every linked level is read on both sides,
@@ -95,6 +95,7 @@ export async function reconcileInventorySync(sync: { id: string; tenantId: strin
           logger.warn({ tenantId: sync.tenantId, runId: run.id, sku: level.sku, side: result.side, from: result.from, to: result.to }, "inventory drift repaired");
         }
         await resolveSyncIssues(db(), sync.tenantId, [`inventory-level:${level.id}`]);
+        if (result.outcome !== "in-step" || landedEarlier) await reportOversoldLevel(db(), sync.tenantId, level.id);
       } catch (error) {
         // Waiting and lost access concern the whole sync: stop here, the job's taxonomy handles them.
         if (error instanceof RateLimitedError || error instanceof ConnectionAuthorizationError) throw error;

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Prisma } from "~/generated/prisma/client";
 import type { SquareSandbox } from "../../../sandbox/square/index";
 import type { ShopifySandbox } from "../../../sandbox/shopify/index";
 import { startAppWebhookServer, type AppWebhookServer } from "../../support/app-webhook-server";
-import { setUpInventoryMerchant, type InventoryMerchant, loadInventoryApp, type InventoryApp } from "../../support/inventory-merchants";
+import { setUpInventoryMerchant, type InventoryMerchant, loadInventoryApp, type InventoryApp, waitUntilInventorySettled } from "../../support/inventory-merchants";
 import { freePorts } from "../../support/ports";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
 
@@ -47,22 +46,6 @@ afterAll(async () => {
   await webhookServer?.close();
 });
 
-async function settled(timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    sandboxes.shopify.flushWebhooks();
-    sandboxes.square.flushWebhooks();
-    const waitingEvents = await app.db.db().webhookEvent.count({ where: { status: "RECEIVED" } });
-    const rows = await app.db.db().$queryRawUnsafe<{ count: bigint }[]>(
-      `SELECT count(*) AS count FROM pgboss.job WHERE name IN ('webhooks.process', 'inventory.propagate-level') AND state IN ('created', 'retry', 'active')`,
-    );
-    const pendingWrites = await app.db.db().inventoryLevelLink.count({ where: { NOT: { pendingWrites: { equals: Prisma.DbNull } } } });
-    if (waitingEvents === 0 && Number(rows[0]!.count) === 0 && pendingWrites === 0) return;
-    if (Date.now() > deadline) throw new Error(`not settled: ${waitingEvents} events, ${rows[0]!.count} jobs, ${pendingWrites} levels with writes in flight`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 describe("exactly-once inventory propagation under faults", () => {
   it("carries every sale of two merchants to the other channel once: none twice, none missing", async () => {
     const faults = { seed: 7, latencyMs: 5, latencyJitterMs: 20, serverErrorRate: 0.08, lostResponseRate: 0.3, webhooks: { duplicateRate: 0.3, reorder: { batchSize: 4, order: "shuffle" as const, maxHoldMs: 300 } } };
@@ -89,7 +72,7 @@ describe("exactly-once inventory propagation under faults", () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     sandboxes.shopify.setFaults({ serverErrorRate: 0, lostResponseRate: 0, throttleRate: 0 });
     sandboxes.square.setFaults({ serverErrorRate: 0, lostResponseRate: 0, throttleRate: 0 });
-    await settled(90_000);
+    await waitUntilInventorySettled(app, sandboxes, 90_000);
 
     for (const merchant of merchants) {
       for (const sku of merchant.skus) {
