@@ -115,4 +115,16 @@ describe("processing an event", () => {
       await workers.stop({ timeoutMs: 2_000 });
     }
   });
+
+  it("runs every processor registered for a topic, each once, however often it is registered", async () => {
+    const seen: string[] = [];
+    const stock = async () => void seen.push("stock");
+    const books = async () => void seen.push("books");
+    registerWebhookProcessor("SQUARE", "order.updated", stock);
+    registerWebhookProcessor("SQUARE", "order.updated", books);
+    registerWebhookProcessor("SQUARE", "order.updated", stock);
+    const { event } = await store("evt-two-syncs", "MLINBOX00001", "order.updated");
+    expect(await processWebhookEvent(database.prisma, event.id)).toBe("processed");
+    expect(seen).toEqual(["stock", "books"]);
+  });
 });

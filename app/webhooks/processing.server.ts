@@ -26,11 +26,18 @@ export type SendJob = <S extends z.ZodType>(job: JobDefinition<S>, payload: z.in
 /** Applies one event for its tenant. Throws the job error taxonomy's errors (app/jobs/errors.ts). */
 export type WebhookProcessor = (event: StoredWebhookEvent, dbClient: PrismaClient, send: SendJob) => Promise<void>;
 
-const processors = new Map<string, WebhookProcessor>();
+const processors = new Map<string, WebhookProcessor[]>();
 
-/** Syncs register what they do with a topic ("SQUARE:inventory.count.updated", "SHOPIFY:orders/paid"). */
+/**
+ * Syncs register what they do with a topic ("SQUARE:inventory.count.updated", "SHOPIFY:ORDERS_CREATE"). Several
+ * syncs may use one topic (an order is a stock change and a sale to post): each processor runs, in the order
+ * registered, and a retry runs them all again, so each must be safe to repeat. Registering the same processor
+ * twice has no effect.
+ */
 export function registerWebhookProcessor(provider: Provider, topic: string, processor: WebhookProcessor): void {
-  processors.set(`${provider}:${topic}`, processor);
+  const key = `${provider}:${topic}`;
+  const registered = processors.get(key) ?? [];
+  if (!registered.includes(processor)) processors.set(key, [...registered, processor]);
 }
 
 export type ProcessingOutcome = "processed" | "dropped" | "already-done";
@@ -52,12 +59,13 @@ export async function processWebhookEvent(dbClient: PrismaClient, webhookEventId
     log.info({ account: event.accountRef, known: Boolean(connection) }, "webhook for an unknown, disconnected or uninstalled account dropped");
     return settle(dbClient, event.id, "DROPPED", connection?.tenantId ?? null);
   }
-  const processor = processors.get(`${event.provider}:${event.topic}`);
-  if (!processor) {
+  const topicProcessors = processors.get(`${event.provider}:${event.topic}`) ?? [];
+  if (topicProcessors.length === 0) {
     log.info({ tenantId: connection.tenantId }, "no sync uses this topic yet; webhook dropped");
     return settle(dbClient, event.id, "DROPPED", connection.tenantId);
   }
-  await processor({ id: event.id, provider: event.provider, topic: event.topic, accountRef: event.accountRef, tenantId: connection.tenantId, payload: event.payload }, dbClient, send);
+  const stored = { id: event.id, provider: event.provider, topic: event.topic, accountRef: event.accountRef, tenantId: connection.tenantId, payload: event.payload };
+  for (const processor of topicProcessors) await processor(stored, dbClient, send);
   return settle(dbClient, event.id, "PROCESSED", connection.tenantId);
 }
 

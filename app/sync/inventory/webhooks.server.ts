@@ -52,8 +52,29 @@ const shopifyLevelUpdated: WebhookProcessor = async (event, database, send) => {
   for (const level of levels) await send(propagateInventoryLevelJob, { tenantId: event.tenantId, levelLinkId: level.id }, { priority: JobPriority.realtime });
 };
 
+const shopifyOrder = z.object({ line_items: z.array(z.object({ sku: z.string().nullable().optional() }).loose()).max(5000) }).loose();
+
+/**
+ * A Shopify order is a hint too: its line items' SKUs say which linked levels to read again. Shopify also sends
+ * inventory_levels/update for the same sale; whichever arrives first does the work and the other finds nothing new.
+ * (Square's order webhooks carry no line items, and every Square sale sends inventory.count.updated, so Square's
+ * stock webhook is the only Square trigger.)
+ */
+const shopifyOrderCreated: WebhookProcessor = async (event, database, send) => {
+  const parsed = shopifyOrder.safeParse(event.payload);
+  if (!parsed.success) {
+    logger.warn({ webhookEventId: event.id }, "Shopify order without line items; nothing to do for inventory");
+    return;
+  }
+  const skus = [...new Set(parsed.data.line_items.map((item) => item.sku?.trim()).filter((sku): sku is string => Boolean(sku)))];
+  if (skus.length === 0) return;
+  const levels = await database.inventoryLevelLink.findMany({ where: { tenantId: event.tenantId, sync: { enabled: true }, sku: { in: skus } }, select: { id: true } });
+  for (const level of levels) await send(propagateInventoryLevelJob, { tenantId: event.tenantId, levelLinkId: level.id }, { priority: JobPriority.realtime });
+};
+
 export function registerInventoryWebhookProcessors(): void {
   registerWebhookProcessor("SQUARE", "inventory.count.updated", squareCountsUpdated);
   // authenticate/validate upper-cases Shopify topics.
   registerWebhookProcessor("SHOPIFY", "INVENTORY_LEVELS_UPDATE", shopifyLevelUpdated);
+  registerWebhookProcessor("SHOPIFY", "ORDERS_CREATE", shopifyOrderCreated);
 }

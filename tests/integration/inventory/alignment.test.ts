@@ -148,4 +148,29 @@ describe("setting up inventory sync", () => {
     expect(shopifyAvailable(SKUS[2]!)).toBe(0);
     expect(sandboxes.square.inStock(sellerId, SKUS[2]!, squareLocations[1]!)).toBe(1);
   });
+
+  it("reads a linked level again when a Shopify order names its SKU", async () => {
+    const { recordWebhookEvent } = await import("~/webhooks/inbox.server");
+    const { processWebhookEvent } = await import("~/webhooks/processing.server");
+    const database = app.db.db();
+    // Stored without its processing job: this test processes it by hand.
+    await database.$transaction((tx) =>
+      recordWebhookEvent(tx, null, {
+        provider: "SHOPIFY",
+        externalEventId: "order-hint-1",
+        topic: "ORDERS_CREATE",
+        accountRef: SHOP,
+        tenantId,
+        payload: { id: 1, line_items: [{ sku: SKUS[3], quantity: 1 }, { sku: "NOT-LINKED", quantity: 2 }, { sku: null, quantity: 1 }] },
+      }),
+    );
+    const event = await database.webhookEvent.findFirstOrThrow({ where: { externalEventId: "order-hint-1" } });
+    const sent: { levelLinkId: string }[] = [];
+    expect(await processWebhookEvent(database, event.id, async (_job, payload) => {
+      sent.push(payload as { levelLinkId: string });
+      return null;
+    })).toBe("processed");
+    const level = await database.inventoryLevelLink.findFirstOrThrow({ where: { tenantId, sku: SKUS[3]! } });
+    expect(sent).toEqual([expect.objectContaining({ levelLinkId: level.id })]);
+  });
 });
