@@ -5,13 +5,14 @@ import type { SandboxCore } from "./core";
 import { notFound } from "./errors";
 import { squareEndpoint } from "./http";
 import { inventoryRoutes } from "./inventory-api";
+import { ordersRoutes } from "./orders-api";
 import type { LocationRecord, SellerRecord } from "./seed";
 
 /**
- * The /v2 endpoints: RetrieveMerchant and ListLocations (both need MERCHANT_PROFILE_READ), and the Catalog and
- * Inventory APIs (catalog-api.ts, inventory-api.ts). Bodies are the wire form of the SDK's types (snake_case, no
- * field the SDK's serialization schemas do not know: the integration tests parse them with unrecognizedObjectKeys
- * "fail").
+ * The /v2 endpoints: RetrieveMerchant and ListLocations (both need MERCHANT_PROFILE_READ), the Catalog and
+ * Inventory APIs (catalog-api.ts, inventory-api.ts), and the Orders, Payments and Refunds APIs (orders-api.ts).
+ * Bodies are the wire form of the SDK's types (snake_case, no field the SDK's serialization schemas do not know: the
+ * integration tests parse them with unrecognizedObjectKeys "fail").
  */
 
 /** A batch upsert of 10,000 objects is a few megabytes of JSON. */
@@ -82,5 +83,6 @@ export function apiRoutes(core: SandboxCore): express.Router {
   );
   router.use(catalogRoutes(core));
   router.use(inventoryRoutes(core));
+  router.use(ordersRoutes(core));
   return router;
 }

@@ -4,6 +4,7 @@ import { faultSettingsInput } from "../common/faults";
 import { SandboxRequestError, UnknownSellerError, type SandboxCore } from "./core";
 import { asyncHandler } from "./http";
 import { catalogEntries, generateCatalog, sell, setInStock, stockEntries } from "./pos";
+import { generateSales, refundAtRegister, sellOrder } from "./register";
 import { maskToken, tokenState } from "./tokens";
 import { newEvent } from "./webhooks";
 
@@ -41,6 +42,7 @@ const eventBody = z.strictObject({
 const settingsBody = z.strictObject({
   catalogWriteMs: z.number().int().min(0).max(60_000).optional(),
   allowNegativeSales: z.boolean().optional(),
+  processingFeeDelayMs: z.number().int().min(0).max(600_000).optional(),
 });
 
 /** A variation by id or SKU. */
@@ -68,6 +70,92 @@ const stockBody = z
     silent: z.boolean().optional(),
   })
   .refine(oneOf, ONE_OF);
+
+/** A percentage as Square writes it ("8.875"); numbers are taken too. */
+const percentageText = z.union([z.string().regex(/^\d{1,3}(\.\d{1,8})?$/, "a percentage like 8.875"), z.number().min(0).max(100)]).transform(String);
+
+const orderBody = z.strictObject({
+  locationId: z.string().optional(),
+  lines: z
+    .array(
+      z
+        .strictObject({
+          ...variationRef,
+          quantity: z.number().positive().max(1_000_000),
+          price: z.number().int().min(0).max(100_000_000).optional(),
+        })
+        .refine(oneOf, ONE_OF),
+    )
+    .min(1)
+    .max(500),
+  tenders: z
+    .array(
+      z.strictObject({
+        type: z.enum(["CARD", "CASH", "SQUARE_GIFT_CARD", "OTHER"]),
+        amount: z.number().int().min(0).max(100_000_000).optional(),
+        cardBrand: z.enum(["VISA", "MASTERCARD", "AMERICAN_EXPRESS", "DISCOVER", "DISCOVER_DINERS", "JCB", "CHINA_UNIONPAY", "INTERAC"]).optional(),
+      }),
+    )
+    .min(1)
+    .max(10)
+    .optional(),
+  taxes: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1).max(255),
+        percentage: percentageText,
+        type: z.enum(["ADDITIVE", "INCLUSIVE"]).optional(),
+        scope: z.enum(["ORDER", "LINE_ITEM"]).optional(),
+      }),
+    )
+    .max(10)
+    .optional(),
+  discountPercent: z.number().min(0).max(100).optional(),
+  serviceCharge: z
+    .strictObject({
+      name: z.string().min(1).max(255).optional(),
+      percentage: percentageText.optional(),
+      amount: z.number().int().min(0).max(100_000_000).optional(),
+      taxable: z.boolean().optional(),
+      phase: z.enum(["SUBTOTAL_PHASE", "TOTAL_PHASE"]).optional(),
+    })
+    .refine((charge) => (charge.percentage === undefined) !== (charge.amount === undefined), { message: "give a service charge a percentage or an amount (one of them)" })
+    .optional(),
+  tipAmount: z.number().int().min(0).max(100_000_000).optional(),
+  tipPercent: z.number().min(0).max(100).optional(),
+  closedAt: z.iso.datetime({ offset: true }).optional(),
+  allowNegative: z.boolean().optional(),
+  silent: z.boolean().optional(),
+});
+
+const refundBody = z
+  .strictObject({
+    orderId: z.string().min(1),
+    lines: z
+      .array(
+        z
+          .strictObject({ uid: z.string().min(1).optional(), ...variationRef, quantity: z.number().positive().max(1_000_000) })
+          .refine((line) => [line.uid, line.variationId, line.sku].filter((value) => value !== undefined).length === 1, {
+            message: "name the line by uid, variationId or sku (one of them)",
+          }),
+      )
+      .min(1)
+      .max(500)
+      .optional(),
+    amount: z.number().int().positive().max(100_000_000).optional(),
+    reason: z.string().min(1).max(192).optional(),
+    restock: z.boolean().optional(),
+    silent: z.boolean().optional(),
+  })
+  .refine((body) => (body.lines === undefined) !== (body.amount === undefined), { message: "refund lines or an amount (one of them)" });
+
+const generateSalesBody = z.strictObject({
+  count: z.number().int().min(1).max(100_000),
+  seed: z.number().int().min(0).max(0xffff_ffff),
+  refunds: z.number().int().min(0).max(100_000).optional(),
+  locationId: z.string().optional(),
+  silent: z.boolean().optional(),
+});
 
 const generateBody = z.strictObject({
   variants: z.number().int().min(1).max(100_000),
@@ -176,6 +264,24 @@ export function controlApi(core: SandboxCore): express.Router {
       return;
     }
     response.json(result);
+  });
+
+  router.post("/_sandbox/sellers/:merchantId/orders", (request, response) => {
+    const result = sellOrder(core, request.params.merchantId ?? "", parse(orderBody, request.body));
+    if (!result.sold) {
+      response.status(409).json({ error: "Not enough in stock for this sale.", ...result });
+      return;
+    }
+    response.json(result);
+  });
+  router.post("/_sandbox/sellers/:merchantId/orders/generate", (request, response) => {
+    response.json(generateSales(core, request.params.merchantId ?? "", parse(generateSalesBody, request.body)));
+  });
+  router.post("/_sandbox/sellers/:merchantId/refunds", (request, response) => {
+    response.json(refundAtRegister(core, request.params.merchantId ?? "", parse(refundBody, request.body)));
+  });
+  router.post("/_sandbox/settle", (_request, response) => {
+    response.json({ ran: core.runScheduled() });
   });
 
   router.post(

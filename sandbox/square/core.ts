@@ -3,6 +3,7 @@ import { Faults, type FaultSettings as CommonFaultSettings, type FaultSettingsIn
 import { CatalogStore } from "./catalog";
 import { CATALOG_SEED_TIME, seedCatalog } from "./catalog-seed";
 import { IdempotencyStore } from "./idempotency";
+import { SalesStore } from "./sales";
 import { countWire, InventoryStore, type CountRecord } from "./inventory";
 import { seedSellers, type SeedKind, type SellerRecord } from "./seed";
 import { StatsCounter } from "./stats";
@@ -42,14 +43,21 @@ export interface SandboxBehaviour {
   catalogWriteMs: number;
   /** Whether a register sale may take IN_STOCK below zero (Square's does); false: it is refused with 409. */
   allowNegativeSales: boolean;
+  /**
+   * How long after a card sale its processing fee appears on the payment (and the tender), and after a card refund
+   * until it completes with its share of the fee given back. Square: "not immediately populated … usually available
+   * after about ten seconds" (Tender.processing_fee_money). 0: at once, within the call that made the sale.
+   */
+  processingFeeDelayMs: number;
 }
 
-export const DEFAULT_BEHAVIOUR: SandboxBehaviour = { catalogWriteMs: 10, allowNegativeSales: false };
+export const DEFAULT_BEHAVIOUR: SandboxBehaviour = { catalogWriteMs: 10, allowNegativeSales: false, processingFeeDelayMs: 3_000 };
 
-/** A seller's catalog and inventory. */
+/** A seller's catalog, inventory, and orders with their payments and refunds. */
 export interface SellerStores {
   catalog: CatalogStore;
   inventory: InventoryStore;
+  sales: SalesStore;
 }
 
 /** Who revoked, as the oauth.authorization.revoked event says (OauthAuthorizationRevokedEventRevokerType). */
@@ -86,6 +94,8 @@ export class SandboxCore {
   private readonly stores = new Map<string, SellerStores>();
   /** Sellers with a catalog write in progress: Square processes one at a time per seller. */
   private readonly catalogWrites = new Set<string>();
+  /** Work Square does a little later (processing fees, refunds completing), by timer, in the order it was scheduled. */
+  private readonly scheduled = new Map<NodeJS.Timeout, () => void>();
 
   constructor(
     readonly settings: SandboxSettings,
@@ -100,6 +110,7 @@ export class SandboxCore {
       const stores = {
         catalog: new CatalogStore({ currency: seller.currency, locationIds: seller.locations.map((location) => location.id) }, CATALOG_SEED_TIME),
         inventory: new InventoryStore(),
+        sales: new SalesStore(),
       };
       if (seed === "demo") seedCatalog(stores.catalog, stores.inventory, seller);
       this.stores.set(seller.id, stores);
@@ -139,6 +150,41 @@ export class SandboxCore {
    */
   private subscribed(merchantId: string, scope: string): boolean {
     return this.tokens.grantedScopes(merchantId)?.includes(scope) ?? false;
+  }
+
+  /**
+   * Sends an order, payment or refund event without waiting, while the seller has authorized the app with the
+   * event's permission: ORDERS_READ for order.*, PAYMENTS_READ for payment.* and refund.* (Square's webhook event
+   * reference lists those permissions per event).
+   */
+  notify(merchantId: string, scope: "ORDERS_READ" | "PAYMENTS_READ", type: string, data: SquareEvent["data"]): void {
+    if (!this.subscribed(merchantId, scope)) return;
+    this.sendLater(newEvent(merchantId, type, data));
+  }
+
+  /** Runs `task` after `delayMs`, or now when 0; pending tasks run on `runScheduled()` and are dropped on close. */
+  schedule(delayMs: number, task: () => void): void {
+    if (delayMs <= 0) {
+      task();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.scheduled.delete(timer);
+      task();
+    }, delayMs);
+    timer.unref();
+    this.scheduled.set(timer, task);
+  }
+
+  /** Runs every pending scheduled task now, oldest first; how many there were. */
+  runScheduled(): number {
+    const tasks = [...this.scheduled];
+    this.scheduled.clear();
+    for (const [timer, task] of tasks) {
+      clearTimeout(timer);
+      task();
+    }
+    return tasks.length;
   }
 
   /** catalog.version.updated, whose payload carries only the catalog's `updated_at`; sent without waiting. */
@@ -197,6 +243,8 @@ export class SandboxCore {
   }
 
   close(): void {
+    for (const timer of this.scheduled.keys()) clearTimeout(timer);
+    this.scheduled.clear();
     this.webhooks.close();
     this.faults.close();
   }

@@ -32,6 +32,8 @@ const READS_BY_POST = new Set([
   "/v2/inventory/batch-retrieve-counts",
   "/v2/inventory/changes/batch-retrieve",
   "/v2/inventory/batch-retrieve-changes",
+  "/v2/orders/search",
+  "/v2/orders/batch-retrieve",
 ]);
 
 function faultResponder(core: SandboxCore): FaultResponder {

@@ -20,3 +20,15 @@ export function seededSquareId(key: string): string {
   for (let index = 0; index < LENGTH; index++) id += ALPHABET[digest[index]! % ALPHABET.length];
   return id;
 }
+
+const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+
+/**
+ * Order, payment and refund ids shaped like Square's: mixed-case letters and digits (e.g. order
+ * "CAISEM82RcpmcFBM0TfOyiHV3es", payment "R2B3Z8WMVt3EAmzYWLZvz7Y69EbZY"). Apps must treat them as opaque.
+ */
+export function newBase62Id(length: number): string {
+  let id = "";
+  for (let index = 0; index < length; index++) id += BASE62[randomInt(BASE62.length)];
+  return id;
+}

@@ -7,6 +7,7 @@ import { indexPage } from "./index-page";
 import { registerRoutes } from "./register-page";
 import { oauthRoutes } from "./oauth";
 import { catalogEntries, generateCatalog, inStock, sell, setInStock, stockEntries, type CatalogEntry, type SaleInput, type SaleResult, type SetStockInput, type StockEntry } from "./pos";
+import { generateSales, refundAtRegister, sellOrder, type GeneratedSales, type GenerateSalesOptions, type OrderSaleInput, type OrderSaleResult, type RefundResult, type RegisterRefundInput } from "./register";
 import type { SeedKind, SellerRecord } from "./seed";
 import type { SandboxStats } from "./stats";
 import { newEvent, type SquareEvent, type WebhookDelivery } from "./webhooks";
@@ -18,13 +19,16 @@ export { generatedSku, type GenerateCatalogOptions } from "./catalog-seed";
 export type { FaultSettings, FaultSettingsUpdate, SandboxBehaviour } from "./core";
 export { SandboxRequestError } from "./core";
 export type { CatalogEntry, SaleInput, SaleResult, SetStockInput, StockEntry } from "./pos";
+export type { GeneratedSales, GenerateSalesOptions, OrderLineInput, OrderSaleInput, OrderSaleResult, RefundResult, RegisterRefundInput, TaxSpec, TenderInput } from "./register";
+export type { OrderWire, PaymentWire, RefundWire, TenderKind } from "./sales";
 export type { SellerRecord } from "./seed";
 export type { SandboxStats } from "./stats";
 export type { SquareEvent, WebhookDelivery } from "./webhooks";
 
 /**
  * A local Square for Tillbridge: OAuth (consent page, ObtainToken, RevokeToken, RetrieveTokenStatus), the /v2
- * merchant, location, catalog and inventory endpoints, register sales, signed webhooks and fault switches, at
+ * merchant, location, catalog, inventory, orders, payments and refunds endpoints, register sales and refunds, signed
+ * webhooks and fault switches, at
  * Square's real paths, so the `square` SDK talks to it with `new SquareClient({ token, baseUrl: sandbox.url })`.
  * See sandbox/square/README.md.
  */
@@ -53,6 +57,8 @@ export interface SquareSandboxOptions {
   catalogWriteMs?: number;
   /** Whether register sales may take stock below zero (default false: refused with 409). */
   allowNegativeSales?: boolean;
+  /** How long until a card payment's processing fee appears and a card refund completes (default 3000 ms; 0: at once). */
+  processingFeeDelayMs?: number;
 }
 
 export interface SquareSandbox {
@@ -81,6 +87,18 @@ export interface SquareSandbox {
   deliverEvent(event: Pick<SquareEvent, "merchant_id" | "type" | "data" | "location_id">): Promise<WebhookDelivery>;
   /** A sale at the register: IN_STOCK → SOLD (default location: the main one); `sold: false` when short. */
   sell(merchantId: string, sale: SaleInput): SaleResult;
+  /**
+   * A sale at the register as an order (README "Orders, payments and refunds"): a COMPLETED order with a payment per
+   * tender, the location's taxes, optional discount, service charge and tip; stock moves as `sell` moves it.
+   * `sold: false` (nothing done) when short, unless allowNegative.
+   */
+  sellOrder(merchantId: string, sale: OrderSaleInput): OrderSaleResult;
+  /** A refund at the register, of lines or an amount: a return order and a PaymentRefund per refunded payment. */
+  refundAtRegister(merchantId: string, refund: RegisterRefundInput): RefundResult;
+  /** N seeded, realistic register sales (and `refunds` of them refunded), for benchmarks; silent by default. */
+  generateSales(merchantId: string, options: GenerateSalesOptions): GeneratedSales;
+  /** Processing fees and card refunds still waiting for their delay happen now; how many tasks ran. */
+  settle(): number;
   /** Sets IN_STOCK as the seller would in the dashboard (a physical count; inventory.count.updated unless silent). */
   setInStock(merchantId: string, stock: SetStockInput): { inStock: number; variationId: string; locationId: string };
   /** IN_STOCK of a variation (its id, or its SKU) at a location; null when it has no count there. */
@@ -154,6 +172,7 @@ export async function startSquareSandbox(options: SquareSandboxOptions): Promise
     {
       ...(options.catalogWriteMs !== undefined && { catalogWriteMs: options.catalogWriteMs }),
       ...(options.allowNegativeSales !== undefined && { allowNegativeSales: options.allowNegativeSales }),
+      ...(options.processingFeeDelayMs !== undefined && { processingFeeDelayMs: options.processingFeeDelayMs }),
     },
   );
   const { url, close } = await listenOnLoopback(createApp(core), options.port);
@@ -175,6 +194,10 @@ export async function startSquareSandbox(options: SquareSandboxOptions): Promise
     revoke: (merchantId, revokerType = "MERCHANT") => core.revoke(merchantId, revokerType),
     deliverEvent: (event) => core.deliver(newEvent(event.merchant_id, event.type, event.data, event.location_id)),
     sell: (merchantId, sale) => sell(core, merchantId, sale),
+    sellOrder: (merchantId, sale) => sellOrder(core, merchantId, sale),
+    refundAtRegister: (merchantId, refund) => refundAtRegister(core, merchantId, refund),
+    generateSales: (merchantId, options) => generateSales(core, merchantId, options),
+    settle: () => core.runScheduled(),
     setInStock: (merchantId, stock) => setInStock(core, merchantId, stock),
     inStock: (merchantId, variationIdOrSku, locationId) => inStock(core, merchantId, variationIdOrSku, locationId),
     catalog: (merchantId) => catalogEntries(core, merchantId),

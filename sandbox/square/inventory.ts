@@ -83,6 +83,9 @@ export interface AdjustmentInput {
   occurredAt: string;
   referenceId?: string;
   totalPriceMoney?: Money;
+  /** The order (transaction) or refund behind a sale or a return at the register. */
+  transactionId?: string;
+  refundId?: string;
   source: SourceApplication;
 }
 
@@ -213,6 +216,8 @@ export class InventoryStore {
           catalog_object_type: "ITEM_VARIATION",
           quantity: formatQuantity(input.quantity),
           ...(input.totalPriceMoney && { total_price_money: input.totalPriceMoney }),
+          ...(input.transactionId !== undefined && { transaction_id: input.transactionId }),
+          ...(input.refundId !== undefined && { refund_id: input.refundId }),
           occurred_at: input.occurredAt,
           created_at: now,
           source: input.source,

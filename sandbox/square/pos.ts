@@ -65,10 +65,10 @@ export interface StockEntry {
   inStock: number;
 }
 
-const POINT_OF_SALE: SourceApplication = { product: "SQUARE_POS", name: "Square Point of Sale" };
+export const POINT_OF_SALE: SourceApplication = { product: "SQUARE_POS", name: "Square Point of Sale" };
 const DASHBOARD: SourceApplication = { product: "DASHBOARD", name: "Square Dashboard" };
 
-function variation(core: SandboxCore, merchantId: string, ref: VariationRef): VariationRecord {
+export function variation(core: SandboxCore, merchantId: string, ref: VariationRef): VariationRecord {
   const { catalog } = core.storesOf(merchantId);
   if (ref.variationId !== undefined) {
     const found = catalog.liveVariation(ref.variationId);
@@ -82,20 +82,20 @@ function variation(core: SandboxCore, merchantId: string, ref: VariationRef): Va
   return found[0]!;
 }
 
-function location(core: SandboxCore, merchantId: string, locationId: string | undefined): string {
+export function location(core: SandboxCore, merchantId: string, locationId: string | undefined): string {
   const seller = core.seller(merchantId);
   const id = locationId ?? seller.locations[0]!.id;
   if (!seller.locations.some((entry) => entry.id === id)) throw new SandboxRequestError(404, `No location ${id} for seller ${merchantId}.`);
   return id;
 }
 
-function quantity(value: number, what: string): Quantity {
+export function quantity(value: number, what: string): Quantity {
   const parsed = quantityFromNumber(value);
   if (parsed === null) throw new SandboxRequestError(400, `${what} must be a number with at most 5 decimals.`);
   return parsed;
 }
 
-function inStockQuantity(core: SandboxCore, merchantId: string, variationId: string, locationId: string): Quantity {
+export function inStockQuantity(core: SandboxCore, merchantId: string, variationId: string, locationId: string): Quantity {
   return core.storesOf(merchantId).inventory.count(variationId, locationId, "IN_STOCK")?.quantity ?? 0n;
 }
 

@@ -22,6 +22,12 @@ export interface LocationRecord {
   createdAt: string;
   type: "PHYSICAL" | "MOBILE";
   mcc: string;
+  /**
+   * The sales taxes the register adds to taxable items here (the seller's catalog taxes; the sandbox keeps them per
+   * location rather than as CatalogTax objects). Combined local rates: Oregon has no sales tax; Chicago 10.25%,
+   * Evanston 10%.
+   */
+  salesTaxes: { name: string; percentage: string }[];
 }
 
 export interface SellerRecord {
@@ -56,6 +62,7 @@ function demoSellers(): SellerRecord[] {
           createdAt: "2024-03-04T15:00:00.000Z",
           type: "PHYSICAL",
           mcc: "5814",
+          salesTaxes: [],
         },
         {
           id: "LTB0COFFEE002",
@@ -66,6 +73,7 @@ function demoSellers(): SellerRecord[] {
           createdAt: "2024-05-18T16:30:00.000Z",
           type: "MOBILE",
           mcc: "5814",
+          salesTaxes: [],
         },
       ],
     },
@@ -87,6 +95,7 @@ function demoSellers(): SellerRecord[] {
           createdAt: "2023-11-20T14:00:00.000Z",
           type: "PHYSICAL",
           mcc: "5942",
+          salesTaxes: [{ name: "Chicago Sales Tax", percentage: "10.25" }],
         },
         {
           id: "LTB0BOOKS0002",
@@ -97,6 +106,7 @@ function demoSellers(): SellerRecord[] {
           createdAt: "2025-02-01T15:00:00.000Z",
           type: "PHYSICAL",
           mcc: "5942",
+          salesTaxes: [{ name: "Evanston Sales Tax", percentage: "10" }],
         },
       ],
     },

@@ -32,6 +32,9 @@ export interface SandboxCounts {
   /** Register sales (control API / sell()), and those refused for want of stock. */
   sales: number;
   salesRefused: number;
+  /** Orders made at the register (sellOrder, its control call, generateSales), and PaymentRefunds created (register or API). */
+  orders: number;
+  refunds: number;
 }
 
 export interface SandboxStats extends SandboxCounts {
@@ -63,6 +66,8 @@ function zeroCounts(): SandboxCounts {
     idempotentReplays: 0,
     sales: 0,
     salesRefused: 0,
+    orders: 0,
+    refunds: 0,
   };
 }
 
