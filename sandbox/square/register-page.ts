@@ -1,12 +1,14 @@
 import express, { type Router } from "express";
 import { SandboxRequestError, type SandboxCore } from "./core";
 import { html, page } from "./html";
-import { catalogEntries, sell, stockEntries } from "./pos";
+import { catalogEntries, stockEntries } from "./pos";
+import { sellOrder } from "./register";
 
 /**
  * GET /register/:merchantId: the seller's register, for a person trying Tillbridge out (and browser tests): pick a
  * location and an item, sell some units, and watch the stock change in Shopify through the app. A sale here is the
- * same as `sell` in the control API: IN_STOCK → SOLD, and an inventory.count.updated webhook.
+ * same as an order through the control API: a COMPLETED order paid by card with the location's taxes, the units
+ * moved IN_STOCK → SOLD, and Square's order, payment and inventory webhooks.
  */
 export function registerRoutes(core: SandboxCore): Router {
   const router = express.Router();
@@ -40,9 +42,9 @@ export function registerRoutes(core: SandboxCore): Router {
     const seller = core.seller(request.params.merchantId ?? "");
     const body = request.body as Record<string, unknown>;
     if (typeof body.locationId !== "string" || typeof body.variationId !== "string") throw new SandboxRequestError(400, "locationId and variationId are required.");
-    const sale = sell(core, seller.id, { variationId: body.variationId, locationId: body.locationId, quantity: 1 });
+    const sale = sellOrder(core, seller.id, { locationId: body.locationId, lines: [{ variationId: body.variationId, quantity: 1 }] });
     const sku = catalogEntries(core, seller.id).find((entry) => entry.variationId === body.variationId)?.sku ?? body.variationId;
-    const message = sale.sold ? `Sold 1 × ${sku}; ${sale.inStock ?? "untracked"} left here.` : `Not enough ${sku} in stock.`;
+    const message = sale.sold ? `Sold 1 × ${sku}; ${sale.stock[0]?.inStock ?? "untracked"} left here.` : `Not enough ${sku} in stock.`;
     response.redirect(303, `/register/${seller.id}?location=${encodeURIComponent(body.locationId)}&sold=${encodeURIComponent(message)}`);
   });
 
