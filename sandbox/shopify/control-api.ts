@@ -3,8 +3,16 @@ import { z } from "zod";
 import { faultSettingsInput } from "../common/faults";
 import { UnknownShopError, type SandboxCore } from "./core";
 import { asyncHandler } from "./http";
+import { isEnumType } from "graphql";
+import { loadAdminSchema } from "./admin-schema";
+import { gid } from "./gid";
 import { InventoryRequestError, type ItemReference } from "./inventory";
+import { graphqlDecimal, isDecimal, ratioOf } from "./money";
+import { generateOrders } from "./order-generator";
+import { orderTotals, refundTotal } from "./order-totals";
+import { OrderRequestError } from "./orders";
 import { seedShop } from "./seed";
+import type { OrderRecord, RefundRecord } from "./store";
 import { MissingPayloadError } from "./webhook-payloads";
 
 /**
@@ -54,6 +62,97 @@ const stockQuery = z.object({ inventoryItemId: z.string().min(1).optional(), sku
 
 function itemOf(body: { inventoryItemId?: number | string; sku?: string }): ItemReference {
   return body.sku !== undefined ? { sku: body.sku } : { inventoryItemId: body.inventoryItemId! };
+}
+
+/** A non-negative decimal given as a string ("12.50") or a JSON number (12.5). */
+const decimal = z
+  .union([z.string(), z.number().nonnegative()])
+  .transform((value) => (typeof value === "number" ? String(value) : value))
+  .refine(isDecimal, "must be a non-negative decimal such as \"12.50\"");
+const positiveDecimal = decimal.refine((value) => ratioOf(value).numerator > 0n, "must be more than 0");
+
+/** A currency Shopify knows (the schema's CurrencyCode enum). */
+const currencyCode = z.string().refine((code) => {
+  const type = loadAdminSchema().getType("CurrencyCode");
+  return /^[A-Z]{3}$/.test(code) && isEnumType(type) && type.getValue(code) !== undefined;
+}, "must be a three-letter currency code Shopify knows, e.g. CAD");
+
+const timestamp = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
+const anyId = z.union([z.number().int().positive(), z.string().min(1)]);
+
+const orderBody = z.strictObject({
+  lines: z
+    .array(
+      z
+        .strictObject({ sku: z.string().min(1).optional(), variantId: anyId.optional(), quantity: z.number().int().min(1).max(100_000) })
+        .refine((line) => (line.sku === undefined) !== (line.variantId === undefined), { message: "give sku or variantId (one of them)" }),
+    )
+    .min(1)
+    .max(250),
+  presentmentCurrency: currencyCode.optional(),
+  rate: positiveDecimal.optional(),
+  discountPercent: decimal.optional(),
+  discountCode: z.string().min(1).max(255).optional(),
+  shippingAmount: decimal.optional(),
+  shippingTitle: z.string().min(1).max(255).optional(),
+  tipAmount: decimal.optional(),
+  taxRate: decimal.refine((value) => ratioOf(value).numerator <= ratioOf(value).denominator, "is a fraction: 0.0875 for 8.75 %").optional(),
+  taxTitle: z.string().min(1).max(255).optional(),
+  taxesIncluded: z.boolean().optional(),
+  taxShipping: z.boolean().optional(),
+  gateways: z
+    .array(z.strictObject({ gateway: z.string().regex(/^[a-z0-9_]{1,64}$/, "lower-case letters, digits and _ (shopify_payments, cash, manual, gift_card, …)"), amount: decimal.optional() }))
+    .min(1)
+    .max(10)
+    .optional(),
+  customerEmail: z.email().optional(),
+  processedAt: timestamp.optional(),
+  locationId: anyId.optional(),
+  source: z.enum(["web", "pos"]).optional(),
+  fulfilled: z.boolean().optional(),
+});
+
+const refundBody = z.strictObject({
+  lines: z.array(z.strictObject({ lineItemId: anyId, quantity: z.number().int().min(1).max(100_000) })).max(250).optional(),
+  shippingAmount: decimal.optional(),
+  amount: decimal.optional(),
+  note: z.string().max(5000).optional(),
+  restock: z.boolean().optional(),
+  processedAt: timestamp.optional(),
+});
+
+const generateBody = z.strictObject({
+  count: z.number().int().min(1).max(100_000),
+  seed: z.number().int().min(0).max(4_294_967_295).optional(),
+  refunds: z.number().min(0).max(1).optional(),
+  days: z.number().positive().max(3650).optional(),
+  silent: z.boolean().optional(),
+});
+
+/** What the control API answers about an order: its ids for GraphQL, and its totals as GraphQL shows them. */
+function orderSummary(order: OrderRecord) {
+  const totals = orderTotals(order);
+  const amounts = (pair: { shop: number; presentment: number }) => ({
+    shop: graphqlDecimal(pair.shop, order.currencyCode),
+    presentment: graphqlDecimal(pair.presentment, order.presentmentCurrencyCode),
+  });
+  return {
+    id: gid("Order", order.id),
+    legacyResourceId: order.id,
+    name: order.name,
+    currencyCode: order.currencyCode,
+    presentmentCurrencyCode: order.presentmentCurrencyCode,
+    financialStatus: totals.financialStatus,
+    totalPrice: amounts(totals.total),
+    netPayment: amounts(totals.netPayment),
+    lineItems: order.lineItems.map((line) => ({ id: gid("LineItem", line.id), sku: line.sku, quantity: line.quantity })),
+    transactions: order.transactions.map((transaction) => ({ id: gid("OrderTransaction", transaction.id), kind: transaction.kind, gateway: transaction.gateway, amount: amounts(transaction.amount) })),
+    refunds: order.refunds.map((refund) => ({ id: gid("Refund", refund.id), totalRefunded: amounts(refundTotal(order, refund)) })),
+  };
+}
+
+function refundSummary(order: OrderRecord, refund: RefundRecord) {
+  return orderSummary(order).refunds.find((summary) => summary.id === gid("Refund", refund.id))!;
 }
 
 const webhookBody = z.strictObject({
@@ -173,6 +272,19 @@ export function controlApi(core: SandboxCore): express.Router {
     if (sale.sold) response.json(sale);
     else response.status(409).json({ error: sale.reason, ...sale });
   });
+  // Orders paid on Shopify's side (online or at a POS till), and their refunds.
+  router.post("/_sandbox/shops/:shop/orders", (request, response) => {
+    const order = core.createOrder(request.params.shop ?? "", parse(orderBody, request.body));
+    response.status(201).json({ order: orderSummary(order) });
+  });
+  router.post("/_sandbox/shops/:shop/orders/generate", (request, response) => {
+    const { orders, refunds } = generateOrders(core, request.params.shop ?? "", parse(generateBody, request.body));
+    response.status(201).json({ orders: orders.length, refunds: refunds.length, first: orders[0]?.name ?? null, last: orders.at(-1)?.name ?? null });
+  });
+  router.post("/_sandbox/shops/:shop/orders/:order/refunds", (request, response) => {
+    const { order, refund } = core.refundOrder(request.params.shop ?? "", request.params.order ?? "", parse(refundBody, request.body));
+    response.status(201).json({ refund: refundSummary(order, refund), order: orderSummary(order) });
+  });
   router.post("/_sandbox/shops/:shop/inventory", (request, response) => {
     const { locationId: location, available, silent, ...item } = parse(stockBody, request.body);
     const shop = core.shop(request.params.shop ?? "");
@@ -205,6 +317,7 @@ export function controlApi(core: SandboxCore): express.Router {
     else if (error instanceof UnknownShopError) response.status(404).json({ error: error.message });
     else if (error instanceof MissingPayloadError) response.status(400).json({ error: error.message });
     else if (error instanceof InventoryRequestError) response.status(error.status).json({ error: error.message });
+    else if (error instanceof OrderRequestError) response.status(error.status).json({ error: error.message });
     else next(error);
   });
   return router;

@@ -4,10 +4,12 @@ import { BulkOperations } from "./bulk-operations";
 import { LeakyBucket } from "./cost";
 import { IdempotencyRegistry } from "./idempotency";
 import { InventoryService, type InventoryMutationResult, type ItemReference, type SaleRequest, type SaleResult } from "./inventory";
+import { orderPayload, refundPayload } from "./order-payloads";
+import { OrderService, type NewOrderRequest, type RefundRequest } from "./orders";
 import { seedStore, type CatalogOptions, type SeedKind } from "./seed";
 import { signSessionToken } from "./session-token";
 import { StatsCounter } from "./stats";
-import { ShopifyStore, type InventoryLevelRecord, type ShopRecord } from "./store";
+import { ShopifyStore, type InventoryLevelRecord, type OrderRecord, type RefundRecord, type ShopRecord } from "./store";
 import { TokenRegistry } from "./tokens";
 import { defaultPayload, inventoryLevelPayload, type PayloadOptions } from "./webhook-payloads";
 import { WebhookDispatcher, type WebhookDelivery } from "./webhooks";
@@ -51,6 +53,7 @@ export class SandboxCore {
   readonly bucket: LeakyBucket;
   readonly webhooks: WebhookDispatcher;
   readonly inventory: InventoryService;
+  readonly orders: OrderService;
   readonly idempotency = new IdempotencyRegistry<InventoryMutationResult>();
   readonly bulkOperations: BulkOperations;
   readonly appOrigin: string;
@@ -70,17 +73,32 @@ export class SandboxCore {
     this.bucket = new LeakyBucket({ bucketSize: settings.bucketSize, restoreRatePerSecond: settings.restoreRatePerSecond });
     this.webhooks = new WebhookDispatcher({ appUrl: settings.appUrl, apiSecret: settings.apiSecret, config: appConfig, stats: this.stats, faults: this.faults });
     this.inventory = new InventoryService(this.store, (shop, levels) => this.levelsChanged(shop, levels));
+    this.orders = new OrderService(this.store, this.inventory, {
+      // Shopify raises each topic as its own event; the payload is the order (or refund) as of the change.
+      created: (shop, order) => {
+        const payload = orderPayload(shop, order);
+        this.raise(shop, "orders/create", payload);
+        this.raise(shop, "orders/paid", payload);
+      },
+      refunded: (shop, order, refund) => {
+        this.raise(shop, "refunds/create", refundPayload(shop, order, refund));
+        this.raise(shop, "orders/updated", orderPayload(shop, order));
+      },
+    });
     this.bulkOperations = new BulkOperations(this.store, this.webhooks, () => this.settings);
   }
 
   /** inventory_levels/update for each level whose available changed: one event (one event id) per level. */
   private levelsChanged(shop: ShopRecord, levels: InventoryLevelRecord[]): void {
-    for (const level of levels) {
-      void this.webhooks
-        .deliverEvent(shop.domain, "inventory_levels/update", inventoryLevelPayload(shop, level))
-        // The dispatcher logs a failed delivery itself; the change that raised it does not wait for it.
-        .catch(() => undefined);
-    }
+    for (const level of levels) this.raise(shop, "inventory_levels/update", inventoryLevelPayload(shop, level));
+  }
+
+  /** An event the sandbox raises by itself, delivered in the background. */
+  private raise(shop: ShopRecord, topic: string, payload: unknown): void {
+    void this.webhooks
+      .deliverEvent(shop.domain, topic, payload)
+      // The dispatcher logs a failed delivery itself; the change that raised it does not wait for it.
+      .catch(() => undefined);
   }
 
   shop(domain: string): ShopRecord {
@@ -151,6 +169,21 @@ export class SandboxCore {
     const result = this.inventory.sell(this.shop(domain), item, sale);
     this.stats.count(domain, result.sold ? "sales" : "salesRefused");
     return result;
+  }
+
+  /** A paid order of the shop (OrderService.createOrder), counted in the stats. */
+  createOrder(domain: string, request: NewOrderRequest, options: { silent?: boolean } = {}): OrderRecord {
+    const order = this.orders.createOrder(this.shop(domain), request, options);
+    this.stats.count(domain, "orders");
+    return order;
+  }
+
+  /** A refund of one of the shop's orders (OrderService.refund), counted in the stats. */
+  refundOrder(domain: string, orderId: number | string, request: RefundRequest, options: { silent?: boolean } = {}): { order: OrderRecord; refund: RefundRecord } {
+    const shop = this.shop(domain);
+    const refund = this.orders.refund(shop, orderId, request, options);
+    this.stats.count(domain, "refunds");
+    return { order: this.orders.resolveOrder(shop, orderId), refund };
   }
 
   setFaults(faults: FaultSettingsInput): FaultSettings {

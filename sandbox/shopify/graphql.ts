@@ -148,7 +148,7 @@ export function adminGraphql(core: SandboxCore): express.Router {
       }
       // The URL the client reached the sandbox at, for the URLs the sandbox hands out (bulk operation results).
       const baseUrl = `${request.protocol}://${request.get("Host")}`;
-      run(core, { store: core.store, shop, searchWarnings: [] }, graphqlRequest, response, { call: request, baseUrl });
+      run(core, { store: core.store, shop, searchWarnings: [], scopes: token.scopes }, graphqlRequest, response, { call: request, baseUrl });
     },
   );
   return router;

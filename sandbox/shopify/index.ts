@@ -9,9 +9,11 @@ import { asyncHandler } from "./http";
 import { controlApi } from "./control-api";
 import type { ItemReference, SaleRequest, SaleResult } from "./inventory";
 import { tokenEndpoint } from "./oauth";
+import { generateOrders, type GenerateOrdersOptions, type GeneratedOrders } from "./order-generator";
+import type { NewOrderRequest, RefundRequest } from "./orders";
 import { DEMO_SHOP, seedShop, type CatalogOptions, type SeedKind } from "./seed";
 import type { SandboxStats } from "./stats";
-import type { ShopifyStore } from "./store";
+import type { OrderRecord, RefundRecord, ShopifyStore } from "./store";
 import type { WebhookDelivery } from "./webhooks";
 import type { FaultSettings, FaultSettingsInput } from "../common/faults";
 import { listenOnLoopback } from "../common/listen";
@@ -22,6 +24,10 @@ export { DEMO_SHOP } from "./seed";
 export type { FaultSettings, FaultSettingsInput } from "../common/faults";
 export { catalogSku, type CatalogOptions } from "./seed";
 export type { ItemReference, SaleRequest, SaleResult } from "./inventory";
+export type { GenerateOrdersOptions, GeneratedOrders } from "./order-generator";
+export type { NewOrderRequest, RefundRequest } from "./orders";
+export { ORDER_WINDOW_MS, OrderRequestError } from "./orders";
+export type { OrderRecord, RefundRecord } from "./store";
 export type { SandboxStats } from "./stats";
 export type { WebhookDelivery } from "./webhooks";
 
@@ -93,6 +99,15 @@ export interface ShopifySandbox {
    * `sold: false` when the variant denies overselling and stock is short. Sends inventory_levels/update.
    */
   sell(shop: string, item: ItemReference, sale: SaleRequest): SaleResult;
+  /**
+   * A paid order (README "Orders"), its units taken from stock as `sell` takes them; sends orders/create and
+   * orders/paid. Throws OrderRequestError (status 400/404/409) for a request the control API would refuse.
+   */
+  createOrder(shop: string, order: NewOrderRequest): OrderRecord;
+  /** A refund of an order (by id or gid); sends refunds/create and orders/updated. */
+  refundOrder(shop: string, orderId: number | string, refund: RefundRequest): { order: OrderRecord; refund: RefundRecord };
+  /** A generated order history for benchmarks and the demo (order-generator.ts). */
+  generateOrders(shop: string, options: GenerateOrdersOptions): GeneratedOrders;
   /** Sets available at a location directly (test setup); sends inventory_levels/update unless silent. */
   setAvailable(shop: string, item: ItemReference, locationId: number | string, available: number, options?: { silent?: boolean }): number;
   /** A level's available: an item by SKU (string) or id (number or gid); null when not stocked at the location. */
@@ -182,6 +197,9 @@ export async function startShopifySandbox(options: ShopifySandboxOptions): Promi
     resetFaults: () => core.faults.reset(),
     flushWebhooks: () => core.faults.flushDeliveries(),
     sell: (shop, item, sale) => core.sell(shop, item, sale),
+    createOrder: (shop, order) => core.createOrder(shop, order),
+    refundOrder: (shop, orderId, refund) => core.refundOrder(shop, orderId, refund),
+    generateOrders: (shop, options) => generateOrders(core, shop, options),
     setAvailable: (shop, item, locationId, available, setOptions) => core.inventory.setAvailable(core.shop(shop), item, locationId, available, setOptions),
     available: (shop, item, locationId) => {
       const reference: ItemReference = typeof item === "string" && !item.startsWith("gid://") ? { sku: item } : { inventoryItemId: item };

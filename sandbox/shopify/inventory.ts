@@ -230,23 +230,56 @@ export class InventoryService {
    * default) refuses a sale larger than what is available; CONTINUE lets available go negative. An untracked item
    * sells without any quantity changing.
    */
-  sell(shop: ShopRecord, reference: ItemReference, request: SaleRequest): SaleResult {
+  sell(shop: ShopRecord, reference: ItemReference, request: SaleRequest, options: { silent?: boolean } = {}): SaleResult {
+    const { item, level, result, refusal } = this.checkSale(shop, reference, request);
+    if (refusal !== undefined) return { ...result, sold: false, reason: refusal };
+    if (!item.tracked || !level) return { ...result, sold: true };
+    level.quantities.available -= request.quantity;
+    if (!request.fulfilled) level.quantities.committed += request.quantity;
+    level.updatedAt = this.now();
+    // Silent: a generated order history for benchmarks, which would otherwise send one webhook per sale.
+    if (!options.silent) this.onAvailableChanged(shop, [level]);
+    return { ...result, sold: true, available: level.quantities.available };
+  }
+
+  /** Why `sell` would refuse this sale right now; undefined when it would go through. Changes nothing. */
+  saleRefusal(shop: ShopRecord, reference: ItemReference, request: SaleRequest): string | undefined {
+    return this.checkSale(shop, reference, request).refusal;
+  }
+
+  private checkSale(shop: ShopRecord, reference: ItemReference, request: SaleRequest) {
     if (!Number.isInteger(request.quantity) || request.quantity < 1) throw new InventoryRequestError(400, "quantity must be a positive whole number");
     const item = this.resolveItem(shop, reference);
     const location = this.resolveLocation(shop, request.locationId);
     const level = this.store.level(shop, item.id, location.id);
     const result = { inventoryItemId: item.id, locationId: location.id, available: level?.quantities.available ?? 0 };
-    if (!item.tracked) return { ...result, sold: true };
-    if (!level) return { ...result, sold: false, reason: `${item.sku ?? item.id} is not stocked at ${location.name}` };
-    const variant = shop.variants.get(item.variantId);
-    if (variant?.inventoryPolicy !== "CONTINUE" && level.quantities.available < request.quantity) {
-      return { ...result, sold: false, reason: `Only ${level.quantities.available} of ${item.sku ?? item.id} available at ${location.name}` };
+    let refusal: string | undefined;
+    if (item.tracked && !level) refusal = `${item.sku ?? item.id} is not stocked at ${location.name}`;
+    else if (item.tracked && level && shop.variants.get(item.variantId)?.inventoryPolicy !== "CONTINUE" && level.quantities.available < request.quantity) {
+      refusal = `Only ${level.quantities.available} of ${item.sku ?? item.id} available at ${location.name}`;
     }
-    level.quantities.available -= request.quantity;
-    if (!request.fulfilled) level.quantities.committed += request.quantity;
+    return { item, level, result, refusal };
+  }
+
+  /**
+   * Units an order gives back when it is refunded (orders.ts): units still committed (not fulfilled) leave
+   * `committed`; restocked units return to `available` (a return, or a cancelled unfulfilled unit). Units neither
+   * committed nor restocked stay with the customer and change nothing. An untracked item changes nothing.
+   */
+  releaseOrderUnits(
+    shop: ShopRecord,
+    inventoryItemId: number,
+    locationId: number,
+    release: { quantity: number; committed: boolean; restock: boolean; silent?: boolean },
+  ): void {
+    const item = shop.inventoryItems.get(inventoryItemId);
+    if (!item?.tracked) return;
+    if (!release.committed && !release.restock) return;
+    const level = this.store.activateLevel(shop, inventoryItemId, locationId, this.now());
+    if (release.committed) level.quantities.committed = Math.max(0, level.quantities.committed - release.quantity);
+    if (release.restock) level.quantities.available += release.quantity;
     level.updatedAt = this.now();
-    this.onAvailableChanged(shop, [level]);
-    return { ...result, sold: true, available: level.quantities.available };
+    if (release.restock && !release.silent) this.onAvailableChanged(shop, [level]);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { GraphQLError, responsePathAsArray, type GraphQLFieldResolver, type GraphQLResolveInfo } from "graphql";
 import { decodeCursor, encodeCursor, gid, idOfType, parseGid } from "./gid";
+import { createOrderViews } from "./order-views";
 import { matchesSearch, parseSearchQuery, unknownSearchFields, type SearchFields } from "./search-query";
 import {
   QUANTITY_NAMES,
@@ -44,6 +45,8 @@ export interface ResolverContext {
    * itself, and take no first/last.
    */
   bulk?: boolean;
+  /** The access scopes of the call's token; default the shop's granted scopes (a bulk operation's run). */
+  scopes?: readonly string[];
 }
 
 export function notImplemented(what: string): GraphQLError {
@@ -59,7 +62,7 @@ export const resolveViewField: GraphQLFieldResolver<View, ResolverContext> = (so
   return typeof value === "function" ? (value as ViewField)(args, context, info) : value;
 };
 
-interface ConnectionOptions<T extends { id: number }> {
+export interface ConnectionOptions<T extends { id: number }> {
   typeName: string;
   view: (record: T) => View;
   sortKeys: Record<string, (record: T) => string | number>;
@@ -68,7 +71,7 @@ interface ConnectionOptions<T extends { id: number }> {
 }
 
 /** Relay connection over records, with Shopify's first/last/after/before/reverse/sortKey/query arguments. */
-function connection<T extends { id: number }>(records: T[], args: Args, context: ResolverContext, info: GraphQLResolveInfo, options: ConnectionOptions<T>): View {
+export function connection<T extends { id: number }>(records: T[], args: Args, context: ResolverContext, info: GraphQLResolveInfo, options: ConnectionOptions<T>): View {
   // A bulk operation reads the whole list: its pagination arguments are ignored.
   const paged = context.bulk ? {} : args;
   const first = paged.first as number | null | undefined;
@@ -130,16 +133,16 @@ function connection<T extends { id: number }>(records: T[], args: Args, context:
   };
 }
 
-function count(total: number, args: Args): View {
+export function count(total: number, args: Args): View {
   const limit = (args.limit as number | null | undefined) ?? 10_000;
   return { __typename: "Count", count: Math.min(total, limit), precision: total > limit ? "AT_LEAST" : "EXACT" };
 }
 
-function money(amount: string, currencyCode: string): View {
+export function money(amount: string, currencyCode: string): View {
   return { __typename: "MoneyV2", amount, currencyCode };
 }
 
-const iso = (date: Date) => date.toISOString();
+export const iso = (date: Date) => date.toISOString();
 
 export type Views = ReturnType<typeof createViews>;
 
@@ -474,9 +477,13 @@ export function createViews(context: ResolverContext) {
     };
   }
 
+  const orderViews = createOrderViews(context, { variantView, productView, locationView });
+
   /** node(id) for the modelled types: null when nothing has that id, an error for a type the sandbox lacks. */
   function nodeView(id: string): View | null {
     const parsed = parseGid(id);
+    const orderNode = orderViews.orderNode(parsed.type, parsed.id);
+    if (orderNode !== undefined) return orderNode;
     switch (parsed.type) {
       case "Shop":
         return parsed.id === shop.id ? shopView() : null;
@@ -533,6 +540,7 @@ export function createViews(context: ResolverContext) {
     levelView,
     adjustmentGroupView,
     bulkOperationView,
+    orderViews,
     nodeView,
     typedNode,
   };
@@ -543,7 +551,7 @@ export function createQueryRoot(context: ResolverContext): View {
   const { shop } = context;
   const views = createViews(context);
   const { primaryLocationId, productSearch, variantSearch, itemSearch, locationSearch, variantConnection } = views;
-  const { shopView, locationView, productView, itemView, bulkOperationView, nodeView, typedNode } = views;
+  const { shopView, locationView, productView, itemView, bulkOperationView, orderViews, nodeView, typedNode } = views;
   const products = () => [...shop.products.values()];
   const variants = () => [...shop.variants.values()];
   const items = () => [...shop.inventoryItems.values()];
@@ -561,6 +569,7 @@ export function createQueryRoot(context: ResolverContext): View {
   };
 
   return {
+    ...orderViews.queryFields,
     shop: shopView,
     node: (args: Args) => nodeView(args.id as string),
     nodes: (args: Args) => (args.ids as string[]).map(nodeView),

@@ -19,6 +19,9 @@ export interface SandboxCounts {
   /** Sales through the control API, and those refused for want of stock. */
   sales: number;
   salesRefused: number;
+  /** Orders and refunds recorded through the control API (or generated). */
+  orders: number;
+  refunds: number;
 }
 
 export interface SandboxStats extends SandboxCounts {
@@ -42,6 +45,8 @@ function zeroCounts(): SandboxCounts {
     idempotentReplays: 0,
     sales: 0,
     salesRefused: 0,
+    orders: 0,
+    refunds: 0,
   };
 }
 

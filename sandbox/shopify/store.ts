@@ -1,8 +1,11 @@
+import type { MoneyPair } from "./money";
+
 /**
  * The sandbox's Shopify data: shops, their app installation, locations, products, variants, inventory items and
- * inventory levels, and customers (for the compliance webhooks); and what apps create: inventory adjustment groups
- * and bulk operations. Plain records keyed by numeric id; GraphQL views (resolvers.ts) read them, and the inventory
- * mutations (inventory.ts) and bulk operations (bulk-operations.ts) write them through the methods here.
+ * inventory levels, customers, and orders with their transactions and refunds; and what apps create: inventory
+ * adjustment groups and bulk operations. Plain records keyed by numeric id; GraphQL views (resolvers.ts,
+ * order-views.ts) read them, and the inventory mutations (inventory.ts), orders (orders.ts) and bulk operations
+ * (bulk-operations.ts) write them through the methods here.
  */
 
 /** Quantity names of Shopify's inventory states; on_hand is derived (available + committed + unavailable). */
@@ -58,6 +61,9 @@ export interface ShopRecord {
   /** The latest inventory adjustment groups (node(id) finds them), oldest first; bounded (MAX_KEPT_ADJUSTMENT_GROUPS). */
   adjustmentGroups: Map<number, InventoryAdjustmentGroupRecord>;
   bulkOperations: Map<number, BulkOperationRecord>;
+  orders: Map<number, OrderRecord>;
+  /** The number the next order gets (its name is "#" and the number); Shopify starts at 1001. */
+  nextOrderNumber: number;
 }
 
 export interface LocationRecord {
@@ -168,7 +174,157 @@ export interface CustomerRecord {
   lastName: string;
   email: string;
   phone: string | null;
+  /** Orders for the privacy webhooks: the seed's customers have ids reserved for orders the sandbox never holds. */
   orderIds: number[];
+}
+
+/**
+ * An order as Shopify stores it once paid. Only the parts are stored (unit prices, discount allocations, taxes,
+ * shipping, tip, transactions, refunds); every total is a sum of parts, computed when shown (order-totals.ts), so
+ * that totals cannot disagree with their parts in either currency.
+ */
+export interface OrderRecord {
+  id: number;
+  number: number;
+  name: string;
+  createdAt: Date;
+  updatedAt: Date;
+  processedAt: Date;
+  closedAt: Date | null;
+  cancelledAt: Date | null;
+  currencyCode: string;
+  presentmentCurrencyCode: string;
+  /** Presentment units per shop unit, a decimal ("1.36" for a USD shop selling in CAD; "1" in one currency). */
+  exchangeRate: string;
+  email: string | null;
+  customerId: number | null;
+  /** "web" (online store) or "pos" (a retail sale at `locationId`). */
+  sourceName: "web" | "pos";
+  /** Where the stock left from: the fulfillment location, and the retail location of a POS sale. */
+  locationId: number;
+  fulfilled: boolean;
+  taxesIncluded: boolean;
+  /** The order-level discount (a code or a manual one), allocated across the line items; null for none. */
+  discount: OrderDiscountRecord | null;
+  lineItems: LineItemRecord[];
+  shippingLines: ShippingLineRecord[];
+  tip: MoneyPair;
+  transactions: TransactionRecord[];
+  refunds: RefundRecord[];
+}
+
+export interface OrderDiscountRecord {
+  /** Percentage off, a decimal ("10" for 10 %). */
+  percentage: string;
+  /** A discount code (DiscountCodeApplication); null for a manual discount (ManualDiscountApplication). */
+  code: string | null;
+  title: string;
+}
+
+export interface TaxLineRecord {
+  title: string;
+  /** The rate as a decimal fraction ("0.0875"). */
+  rate: string;
+  amount: MoneyPair;
+}
+
+export interface LineItemRecord {
+  id: number;
+  variantId: number | null;
+  productId: number | null;
+  inventoryItemId: number | null;
+  sku: string | null;
+  title: string;
+  variantTitle: string | null;
+  vendor: string | null;
+  quantity: number;
+  taxable: boolean;
+  requiresShipping: boolean;
+  /** Price of one unit before discounts. */
+  unitPrice: MoneyPair;
+  /** This line's part of the order-level discount (for the whole quantity). */
+  discountAllocation: MoneyPair;
+  /** Taxes on the whole quantity, after discounts. */
+  taxLines: TaxLineRecord[];
+}
+
+export interface ShippingLineRecord {
+  id: number;
+  title: string;
+  code: string;
+  price: MoneyPair;
+  taxLines: TaxLineRecord[];
+}
+
+export type TransactionKind = "SALE" | "REFUND";
+
+export interface TransactionFeeRecord {
+  id: number;
+  type: string;
+  /** Percentage charged, as a decimal fraction ("0.029"). */
+  rate: string;
+  rateName: string | null;
+  flatFeeName: string | null;
+  /** Fees are charged in the shop's currency (the payout currency), in minor units. */
+  flatFee: number;
+  amount: number;
+  taxAmount: number;
+}
+
+export interface TransactionRecord {
+  id: number;
+  kind: TransactionKind;
+  status: "SUCCESS";
+  gateway: string;
+  amount: MoneyPair;
+  createdAt: Date;
+  processedAt: Date;
+  /** The sale a refund returns money from. */
+  parentId: number | null;
+  fees: TransactionFeeRecord[];
+  /** The location of a POS transaction. */
+  locationId: number | null;
+}
+
+export type RestockType = "NO_RESTOCK" | "CANCEL" | "RETURN";
+
+export interface RefundLineItemRecord {
+  id: number;
+  lineItemId: number;
+  quantity: number;
+  restockType: RestockType;
+  locationId: number | null;
+  /** The refunded units' part of the line after discounts (with tax when the order's taxes are included). */
+  subtotal: MoneyPair;
+  totalTax: MoneyPair;
+}
+
+export interface RefundShippingLineRecord {
+  id: number;
+  shippingLineId: number;
+  subtotal: MoneyPair;
+  tax: MoneyPair;
+}
+
+export interface OrderAdjustmentRecord {
+  id: number;
+  reason: "REFUND_DISCREPANCY";
+  /** What the refunded items and shipping came to minus what was refunded: negative in the customer's favour. */
+  amount: MoneyPair;
+  taxAmount: MoneyPair;
+}
+
+export interface RefundRecord {
+  id: number;
+  createdAt: Date;
+  processedAt: Date;
+  note: string | null;
+  restock: boolean;
+  lineItems: RefundLineItemRecord[];
+  shippingLines: RefundShippingLineRecord[];
+  /** Ids of the order's REFUND transactions this refund made. */
+  transactionIds: number[];
+  adjustments: OrderAdjustmentRecord[];
 }
 
 export interface NewShop {
@@ -209,7 +365,24 @@ export interface NewProduct {
   createdAt: Date;
 }
 
-type IdKind = "shop" | "location" | "product" | "variant" | "inventoryItem" | "customer" | "order" | "adjustmentGroup" | "bulkOperation";
+type IdKind =
+  | "shop"
+  | "location"
+  | "product"
+  | "variant"
+  | "inventoryItem"
+  | "customer"
+  | "order"
+  | "lineItem"
+  | "shippingLine"
+  | "transaction"
+  | "transactionFee"
+  | "refund"
+  | "refundLineItem"
+  | "refundShippingLine"
+  | "orderAdjustment"
+  | "adjustmentGroup"
+  | "bulkOperation";
 
 // Ids in the ranges Shopify hands out today, so that they look (and overflow 32-bit integers) like real ones.
 const FIRST_IDS: Record<IdKind, number> = {
@@ -220,6 +393,14 @@ const FIRST_IDS: Record<IdKind, number> = {
   inventoryItem: 49_000_000_000_001,
   customer: 7_800_000_000_001,
   order: 6_100_000_000_001,
+  lineItem: 15_200_000_000_001,
+  shippingLine: 5_100_000_000_001,
+  transaction: 7_400_000_000_001,
+  transactionFee: 4_600_000_001,
+  refund: 960_000_000_001,
+  refundLineItem: 570_000_000_001,
+  refundShippingLine: 88_000_000_001,
+  orderAdjustment: 290_000_000_001,
   adjustmentGroup: 31_000_000_001,
   bulkOperation: 5_200_000_001,
 };
@@ -282,6 +463,8 @@ export class ShopifyStore {
       customers: [],
       adjustmentGroups: new Map(),
       bulkOperations: new Map(),
+      orders: new Map(),
+      nextOrderNumber: 1001,
     };
     this.shops.set(shop.domain, shop);
     return shop;
@@ -308,6 +491,24 @@ export class ShopifyStore {
     };
     shop.customers.push(customer);
     return customer;
+  }
+
+  /** The shop's customer with this email (case-insensitive), added with a name taken from the address if there is none. */
+  customerByEmail(shop: ShopRecord, email: string): CustomerRecord {
+    const existing = shop.customers.find((customer) => customer.email.toLowerCase() === email.toLowerCase());
+    if (existing) return existing;
+    const [first = "", last = ""] = email.split("@")[0]!.split(/[._-]+/);
+    const capitalized = (word: string) => word.charAt(0).toUpperCase() + word.slice(1);
+    return this.addCustomer(shop, { firstName: capitalized(first), lastName: capitalized(last), email, phone: null, orderCount: 0 });
+  }
+
+  /** Records a new order under the shop's next order number, and on its customer. */
+  addOrder(shop: ShopRecord, fields: Omit<OrderRecord, "id" | "number" | "name">): OrderRecord {
+    const number = shop.nextOrderNumber++;
+    const order: OrderRecord = { id: this.nextId("order"), number, name: `#${number}`, ...fields };
+    shop.orders.set(order.id, order);
+    if (order.customerId !== null) shop.customers.find((customer) => customer.id === order.customerId)?.orderIds.push(order.id);
+    return order;
   }
 
   addProduct(shop: ShopRecord, fields: NewProduct): ProductRecord {

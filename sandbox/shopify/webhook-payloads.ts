@@ -1,9 +1,10 @@
 import { gid } from "./gid";
+import { orderPayload, refundPayload } from "./order-payloads";
 import type { CustomerRecord, InventoryLevelRecord, ShopRecord } from "./store";
 import { shopTime, utcOffset } from "./time";
 
 /**
- * Default bodies for the topics the sandbox can raise by itself, in Shopify's shapes (webhook payloads are the
+ * Default bodies for the topics the sandbox can raise by itself (the order topics' bodies are in order-payloads.ts), in Shopify's shapes (webhook payloads are the
  * REST representation, snake_case, times in the shop's zone). Any other topic needs an explicit payload.
  */
 
@@ -127,6 +128,19 @@ export function defaultPayload(shop: ShopRecord, topic: string, options: Payload
     }
     case "shop/redact":
       return shopRef;
+    case "orders/create":
+    case "orders/paid":
+    case "orders/updated": {
+      // The shop's latest order, as it is now.
+      const order = [...shop.orders.values()].at(-1);
+      if (!order) throw new MissingPayloadError(`${shop.domain} has no orders: create one or pass a payload`);
+      return orderPayload(shop, order);
+    }
+    case "refunds/create": {
+      const order = [...shop.orders.values()].reverse().find((candidate) => candidate.refunds.length > 0);
+      if (!order) throw new MissingPayloadError(`${shop.domain} has no refunds: refund an order or pass a payload`);
+      return refundPayload(shop, order, order.refunds.at(-1)!);
+    }
     case "inventory_levels/update": {
       const level = [...shop.inventoryLevels.values()][0];
       if (!level) throw new MissingPayloadError(`${shop.domain} has no inventory levels: pass a payload`);

@@ -330,9 +330,9 @@ describe("Admin GraphQL", () => {
   });
 
   it("says so when a query reaches what the sandbox does not implement", async () => {
-    const error = await rejection(graphql(session, `{ orders(first: 1) { nodes { id } } }`));
+    const error = await rejection(graphql(session, `{ collections(first: 1) { nodes { id } } }`));
 
-    expect((error as GraphqlQueryError).message).toBe("QueryRoot.orders is not implemented in the Tillbridge Shopify sandbox");
+    expect((error as GraphqlQueryError).message).toBe("QueryRoot.collections is not implemented in the Tillbridge Shopify sandbox");
   });
 
   it("answers 401 with Shopify's message for an unknown access token", async () => {
