@@ -29,6 +29,8 @@ export interface ApiAnswer {
 export interface QuickBooksClient {
   realmId: string;
   accessToken: string;
+  /** The connected intuit-oauth client (for makeApiCall). */
+  oauth: OAuthClient;
   /** GET /v3/company/:realm/<path>, with minorversion=75 and the given query parameters. */
   get(path: string, query?: Record<string, string>): Promise<ApiAnswer>;
   /** POST a JSON body to /v3/company/:realm/<path>. */
@@ -97,6 +99,7 @@ export async function startAccountingHarness(options: Partial<IntuitSandboxOptio
     return {
       realmId,
       accessToken,
+      oauth,
       get: (path, query = {}) => call("GET", path, undefined, query),
       post: (path, body, query = {}) => call("POST", path, body, query),
       query: (text, query = {}) => call("GET", "query", undefined, { query: text, ...query }),

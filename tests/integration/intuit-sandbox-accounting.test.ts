@@ -95,6 +95,17 @@ describe("create, read, query and update", () => {
     expect((await coffee.get("item/99999")).body.Fault.Error[0]).toMatchObject({ code: "610" });
   });
 
+  it("works through intuit-oauth's makeApiCall: a create answers the entity, a Fault arrives as OAuthError.fault", async () => {
+    const url = `v3/company/${DEMO_REALM_ID}/salesreceipt?minorversion=75`;
+    const answer = await coffee.oauth.makeApiCall({ url, method: "POST", body: salesReceipt([{ amount: 7.25 }], { DocNumber: uniqueName("LIB") }) });
+    expect(answer.json.SalesReceipt).toMatchObject({ TotalAmt: 7.25, SyncToken: "0" });
+    const error = await coffee.oauth.makeApiCall({ url, method: "POST", body: { Line: [] } }).then(
+      () => expect.unreachable("expected a rejection"),
+      (caught: unknown) => caught as { fault: { type: string; errors: { code: string; detail: string }[] } },
+    );
+    expect(error.fault).toMatchObject({ type: "ValidationFault", errors: [{ code: "2020", detail: "Required parameter Line is missing in the request" }] });
+  });
+
   it("updates sparsely or fully with the current SyncToken; a stale one answers 5010 and changes nothing", async () => {
     const customer = await created(coffee, "Customer", { GivenName: "Ada", FamilyName: "Byron", Notes: "regular" });
     expect(customer).toMatchObject({ DisplayName: "Ada Byron", PrintOnCheckName: "Ada Byron", SyncToken: "0" });

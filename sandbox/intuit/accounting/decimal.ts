@@ -48,11 +48,6 @@ export function toCents(decimal: Decimal): number {
   return toNumberSafe(decimal.scale <= 2 ? decimal.units * pow10(2 - decimal.scale) : divideRounded(decimal.units, pow10(decimal.scale - 2)));
 }
 
-/** Whether the decimal has no more than two decimal places (an exact amount of cents). */
-export function isWholeCents(decimal: Decimal): boolean {
-  return decimal.scale <= 2 || decimal.units % pow10(decimal.scale - 2) === 0n;
-}
-
 /** a × b in cents, rounded once at the end (Qty × UnitPrice). */
 export function productInCents(a: Decimal, b: Decimal): number {
   return toCents({ units: a.units * b.units, scale: a.scale + b.scale });

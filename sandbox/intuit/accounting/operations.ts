@@ -112,7 +112,7 @@ function update(context: WriteContext, entity: EntityName, checked: Json): Write
   if (checked.sparse === true) {
     body = { ...writable(clone(record.body)), ...sent };
     // New lines without a tax detail: automated sales tax computes again instead of keeping the old total.
-    if (sent.Line !== undefined && sent.TxnTaxDetail === undefined) delete body.TxnTaxDetail;
+    if (context.books.preferences.automatedSalesTax && sent.Line !== undefined && sent.TxnTaxDetail === undefined) delete body.TxnTaxDetail;
   } else {
     body = sent;
   }

@@ -1,5 +1,4 @@
 import { XSD_TYPES } from "../xsd/rules.generated";
-import type { FieldRule } from "../xsd/rule-types";
 
 /**
  * The entities the sandbox keeps per company and what the API lets an app do with each: transactions are
@@ -36,10 +35,6 @@ export function isWritableList(entity: EntityName): entity is WritableListEntity
 /** The entity for a URL segment (`salesreceipt`) or a query's FROM (`SalesReceipt`, any case). */
 export function entityNamed(name: string): EntityName | undefined {
   return ENTITY_NAMES.find((entity) => entity.toLowerCase() === name.toLowerCase());
-}
-
-export function fieldRule(typeName: string, field: string): FieldRule | undefined {
-  return XSD_TYPES[typeName]?.fields[field];
 }
 
 export function isPlainObject(value: unknown): value is Json {
