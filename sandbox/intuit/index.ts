@@ -33,9 +33,10 @@ export type { SandboxStats } from "./stats";
 export { signWebhookBody, type CloudEvent, type WebhookDelivery, type WebhookEventInput } from "./webhooks";
 
 /**
- * A local Intuit for Tillbridge: OAuth 2.0 (consent page, token, revoke, userinfo) and the part of the QuickBooks
- * Online API needed to connect (CompanyInfo), with Intuit's limits, faults and signed webhooks. The app reaches it
- * through the real intuit-oauth library with its static endpoints pointed here (intuitOAuthEndpoints). See
+ * A local Intuit for Tillbridge: OAuth 2.0 (consent page, token, revoke, userinfo) and the QuickBooks Online
+ * accounting API a point of sale posts through (CompanyInfo, receipts, journal entries, deposits, name lists, query,
+ * batch, CDC), with Intuit's validation, limits, faults and signed webhooks. The app reaches it through the real
+ * intuit-oauth library with its static endpoints pointed here (intuitOAuthEndpoints), or plain fetch. See
  * sandbox/intuit/README.md.
  */
 
