@@ -13,7 +13,6 @@ import { centsToAmount, decimalToNumber, parseDecimal, percentOfCents, productIn
 import { resolveReferences } from "./references";
 import { isTaxableCode, salesTax } from "./sales-tax";
 import { isPlainObject, refValue, reference, type Json, type TransactionEntity } from "./schema";
-import { SEED_ACCOUNTS } from "./seed";
 import { companyDate } from "./time";
 
 /**
@@ -63,6 +62,11 @@ const CURRENCY_NAMES: Record<string, string> = {
 };
 
 const TXN_TYPE_LABELS: Record<TransactionEntity, string> = { SalesReceipt: "Sales Receipt", RefundReceipt: "Refund", JournalEntry: "Journal Entry", Deposit: "Deposit" };
+
+/** The company's account of that subtype that QuickBooks uses by default (Undeposited Funds, Discounts given). */
+function systemAccount(books: Books, subType: "UndepositedFunds" | "DiscountsRefundsGiven"): StoredRecord | undefined {
+  return books.all("Account").find((account) => account.body.AccountSubType === subType && account.body.Active !== false);
+}
 
 function amountCents(value: unknown): number | undefined {
   const decimal = parseDecimal(value);
@@ -177,7 +181,7 @@ function prepareSalesForm(context: WriteContext, entity: "SalesReceipt" | "Refun
     const cents = detail.PercentBased === true && percent ? percentOfCents(subtotalCents, percent) : amountCents(line.Amount);
     if (cents === undefined) fail(requiredParameterMissing("Line.Amount"));
     if (detail.DiscountAccountRef === undefined) {
-      const account = books.find("Account", SEED_ACCOUNTS.discountsGiven);
+      const account = systemAccount(books, "DiscountsRefundsGiven");
       if (account) detail.DiscountAccountRef = reference(account.id, String(account.body.Name));
     }
     discountCents += cents;
@@ -188,7 +192,7 @@ function prepareSalesForm(context: WriteContext, entity: "SalesReceipt" | "Refun
   body.TxnTaxDetail = tax.detail;
   body.Line = [...itemLines, { Amount: centsToAmount(subtotalCents), DetailType: "SubTotalLineDetail", SubTotalLineDetail: {} }, ...discounts];
   if (entity === "SalesReceipt" && body.DepositToAccountRef === undefined) {
-    const undeposited = books.find("Account", SEED_ACCOUNTS.undepositedFunds);
+    const undeposited = systemAccount(books, "UndepositedFunds");
     if (undeposited) body.DepositToAccountRef = reference(undeposited.id, String(undeposited.body.Name));
   }
   return subtotalCents - discountCents + tax.totalTaxCents;
@@ -230,7 +234,8 @@ export function depositsLinking(books: Books, txnType: string, txnId: string, ex
 
 function prepareDeposit(context: WriteContext, body: Json, selfId?: string): number {
   const { books } = context;
-  if (refValue(body.DepositToAccountRef) === SEED_ACCOUNTS.undepositedFunds) fail(businessValidation("A deposit cannot go to Undeposited Funds", "DepositToAccountRef"));
+  const undepositedId = systemAccount(books, "UndepositedFunds")?.id;
+  if (refValue(body.DepositToAccountRef) === undepositedId) fail(businessValidation("A deposit cannot go to Undeposited Funds", "DepositToAccountRef"));
   let total = 0;
   const linked = new Set<string>();
   body.Line = (body.Line as Json[]).map((line, index) => {
@@ -244,7 +249,7 @@ function prepareDeposit(context: WriteContext, body: Json, selfId?: string): num
       if (txnType !== "SalesReceipt" && txnType !== "RefundReceipt") fail(invalidReference("Line.LinkedTxn.TxnId", `${txnType || "a transaction"} ${txnId}: the sandbox deposits sales receipts and refund receipts`));
       const receipt = books.find(txnType, txnId);
       if (!receipt) fail(invalidReference("Line.LinkedTxn.TxnId", `${txnType} ${txnId} does not exist in this company`));
-      if (refValue(receipt.body.DepositToAccountRef) !== SEED_ACCOUNTS.undepositedFunds) fail(businessValidation(`${txnType} ${txnId} is not in Undeposited Funds`, "Line.LinkedTxn"));
+      if (refValue(receipt.body.DepositToAccountRef) !== undepositedId) fail(businessValidation(`${txnType} ${txnId} is not in Undeposited Funds`, "Line.LinkedTxn"));
       const key = `${txnType}:${txnId}`;
       if (linked.has(key) || depositsLinking(books, txnType, txnId, selfId).length > 0) fail(businessValidation(`${txnType} ${txnId} has already been deposited`, "Line.LinkedTxn"));
       linked.add(key);
