@@ -28,6 +28,8 @@ export interface CompanyRecord {
   createdAt: string;
   /** The user who authorizes the connection (userinfo's subject). */
   adminEmail: string;
+  /** Multicurrency turned on (home currency USD): the accounting API takes foreign-currency transactions. */
+  multiCurrency?: boolean;
 }
 
 /** Fixed so ids and timestamps are the same on every run. */
@@ -63,6 +65,7 @@ const DEMO_COMPANIES: CompanyRecord[] = [
     country: "US",
     createdAt: CREATED_AT,
     adminEmail: "owner@harbor-outfitters.example",
+    multiCurrency: true,
   },
 ];
 

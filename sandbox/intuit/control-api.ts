@@ -1,6 +1,16 @@
 import express, { type NextFunction, type Request, type Response } from "express";
 import { z } from "zod";
 import { faultSettingsInput } from "../common/faults";
+import {
+  changePreferences,
+  documentTypeSchema,
+  exchangeRateSchema,
+  listDocuments,
+  PreferenceRefused,
+  preferencesChangeSchema,
+  preferencesView,
+  setExchangeRate,
+} from "./accounting/control";
 import { UnknownCompanyError, type SandboxCore } from "./core";
 import { asyncHandler } from "./http";
 import type { ApiCallRecord } from "./qbo-api";
@@ -18,7 +28,11 @@ const configBody = z.strictObject({
   refreshTokenHardCapSeconds: z.number().int().positive().optional(),
   requestsPerMinute: z.number().int().positive().optional(),
   maxConcurrent: z.number().int().positive().optional(),
+  batchRequestsPerMinute: z.number().int().positive().optional(),
+  entityWebhooks: z.boolean().optional(),
 });
+
+const documentsQuery = z.strictObject({ type: documentTypeSchema.default("SalesReceipt") });
 
 
 const clockBody = z.strictObject({ advanceSeconds: z.number().int().positive() });
@@ -113,6 +127,22 @@ export function controlApi(core: SandboxCore, calls: ApiCallRecord[]): express.R
     response.json({ realmId: company.realmId, accessLost: lost });
   });
 
+  router.get("/_sandbox/companies/:realmId/documents", (request, response) => {
+    const books = core.books(request.params.realmId ?? "");
+    response.json(listDocuments(books, parse(documentsQuery, request.query).type));
+  });
+  router.get("/_sandbox/companies/:realmId/preferences", (request, response) => {
+    response.json(preferencesView(core.books(request.params.realmId ?? "")));
+  });
+  router.post("/_sandbox/companies/:realmId/preferences", (request, response) => {
+    const books = core.books(request.params.realmId ?? "");
+    response.json(changePreferences(books, parse(preferencesChangeSchema, request.body), core.now()));
+  });
+  router.post("/_sandbox/companies/:realmId/exchange-rates", (request, response) => {
+    const books = core.books(request.params.realmId ?? "");
+    response.json(setExchangeRate(books, parse(exchangeRateSchema, request.body), core.now()));
+  });
+
   router.post("/_sandbox/refresh-tokens", (request, response) => {
     const body = parse(refreshTokenBody, request.body);
     if (!core.grants.endRefreshToken(body.refreshToken, body.action)) throw new BadRequest(404, "No such refresh token");
@@ -142,6 +172,7 @@ export function controlApi(core: SandboxCore, calls: ApiCallRecord[]): express.R
 
   router.use("/_sandbox", (error: unknown, _request: Request, response: Response, next: NextFunction) => {
     if (error instanceof BadRequest) response.status(error.status).json({ error: error.message });
+    else if (error instanceof PreferenceRefused) response.status(409).json({ error: error.message });
     else if (error instanceof UnknownCompanyError) response.status(404).json({ error: error.message });
     else next(error);
   });

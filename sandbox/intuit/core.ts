@@ -5,6 +5,10 @@ import { Faults, type FaultSettings, type FaultSettingsInput } from "../common/f
 import { RealmLimiter, type LimitSettings } from "./limits";
 import { StatsCounter } from "./stats";
 import { WebhookDispatcher, type WebhookDelivery, type WebhookEventInput } from "./webhooks";
+import type { Books } from "./accounting/books";
+import type { WriteResult } from "./accounting/operations";
+import { ReplayCache } from "./accounting/replay";
+import { seedBooks } from "./accounting/seed";
 
 export interface SandboxSettings extends TokenLifetimes, LimitSettings {
   appUrl: string;
@@ -13,10 +17,12 @@ export interface SandboxSettings extends TokenLifetimes, LimitSettings {
   webhookVerifierToken: string;
   /** The app's webhook endpoint, as registered in the Intuit developer portal. */
   webhookUrl: string;
+  /** Whether the app's writes through the API raise webhooks (qbo.<entity>.<created|updated|deleted|voided>.v1). */
+  entityWebhooks: boolean;
 }
 
 /** What can change while the sandbox runs (POST /_sandbox/config). */
-export type RuntimeSettings = TokenLifetimes & LimitSettings;
+export type RuntimeSettings = TokenLifetimes & LimitSettings & { entityWebhooks: boolean };
 
 export class UnknownCompanyError extends Error {
   constructor(readonly realmId: string) {
@@ -45,6 +51,10 @@ export interface ConsentRequest {
  */
 export class SandboxCore {
   readonly companies = new Map<string, CompanyRecord>();
+  /** Each company's accounting data (entities, preferences, exchange rates). */
+  private readonly companyBooks = new Map<string, Books>();
+  /** Answers kept by requestid, for Intuit's replay of a repeated request. */
+  readonly replays = new ReplayCache();
   /** Companies whose connecting user lost access: every API call answers fault 120. */
   readonly accessLost = new Set<string>();
   readonly stats = new StatsCounter();
@@ -60,7 +70,10 @@ export class SandboxCore {
     readonly settings: SandboxSettings,
     seed: SeedKind,
   ) {
-    for (const company of seedCompanies(seed)) this.companies.set(company.realmId, company);
+    for (const company of seedCompanies(seed)) {
+      this.companies.set(company.realmId, company);
+      this.companyBooks.set(company.realmId, seedBooks(company));
+    }
     const now = () => this.now();
     this.grants = new GrantRegistry(settings, now);
     this.limiter = new RealmLimiter(settings, now);
@@ -95,7 +108,23 @@ export class SandboxCore {
     if (this.companies.has(id)) throw new Error(`A company with realm id ${id} exists`);
     const company = newCompany(id, name);
     this.companies.set(id, company);
+    this.companyBooks.set(id, seedBooks(company));
     return company;
+  }
+
+  /** The company's books; throws UnknownCompanyError for a realm the sandbox does not have. */
+  books(realmId: string): Books {
+    const books = this.companyBooks.get(this.company(realmId).realmId);
+    if (!books) throw new UnknownCompanyError(realmId);
+    return books;
+  }
+
+  /** Raises the webhook events of the app's own writes, as QuickBooks notifies every subscribed change (one delivery per call). */
+  emitEntityEvents(realmId: string, results: WriteResult[]): void {
+    if (!this.settings.entityWebhooks || results.length === 0) return;
+    const events = this.webhooks.events(results.map((result) => ({ realmId, entity: result.entity, operation: result.operation, entityId: result.id })));
+    // Fire and forget, as Intuit's delivery is detached from the API call; the delivery log records the outcome.
+    this.webhooks.deliver(events).catch(() => undefined);
   }
 
   openConsent(request: Omit<ConsentRequest, "id" | "expiresAt">): ConsentRequest {
@@ -116,14 +145,19 @@ export class SandboxCore {
   }
 
   configure(settings: Partial<RuntimeSettings>): RuntimeSettings {
-    const { accessTokenLifetimeSeconds, refreshTokenLifetimeSeconds, refreshTokenHardCapSeconds, requestsPerMinute, maxConcurrent } = settings;
+    const { accessTokenLifetimeSeconds, refreshTokenLifetimeSeconds, refreshTokenHardCapSeconds, requestsPerMinute, maxConcurrent, batchRequestsPerMinute, entityWebhooks } = settings;
     const lifetimes = this.grants.setLifetimes({
       ...(accessTokenLifetimeSeconds !== undefined && { accessTokenLifetimeSeconds }),
       ...(refreshTokenLifetimeSeconds !== undefined && { refreshTokenLifetimeSeconds }),
       ...(refreshTokenHardCapSeconds !== undefined && { refreshTokenHardCapSeconds }),
     });
-    const limits = this.limiter.configure({ ...(requestsPerMinute !== undefined && { requestsPerMinute }), ...(maxConcurrent !== undefined && { maxConcurrent }) });
-    return { ...lifetimes, ...limits };
+    const limits = this.limiter.configure({
+      ...(requestsPerMinute !== undefined && { requestsPerMinute }),
+      ...(maxConcurrent !== undefined && { maxConcurrent }),
+      ...(batchRequestsPerMinute !== undefined && { batchRequestsPerMinute }),
+    });
+    if (entityWebhooks !== undefined) this.settings.entityWebhooks = entityWebhooks;
+    return { ...lifetimes, ...limits, entityWebhooks: this.settings.entityWebhooks };
   }
 
   setFaults(faults: FaultSettingsInput): FaultSettings {

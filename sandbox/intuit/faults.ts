@@ -76,3 +76,89 @@ export function notImplemented(detail: string): QuickBooksFault {
 export function faultBody(fault: QuickBooksFault): { Fault: { Error: FaultError[]; type: string } } {
   return { Fault: { Error: [fault.error], type: fault.type } };
 }
+
+/**
+ * The accounting API's validation answers. Messages follow Intuit's answers quoted in public reports (README.md,
+ * "Error answers"); the Details are the sandbox's own wording unless noted.
+ */
+function validationFault(code: string, message: string, detail: string, element = ""): QuickBooksFault {
+  return { status: 400, type: "ValidationFault", error: { Message: message, Detail: detail, code, element } };
+}
+
+/** 2010: a property the entity does not have, or a value Intuit's JSON reader cannot turn into the property's type. */
+export function unsupportedProperty(detail: string, element = ""): QuickBooksFault {
+  return validationFault("2010", "Request has invalid or unsupported property", `Property Name:${detail} specified is unsupported or invalid`, element);
+}
+
+export function requiredParameterMissing(element: string, note = ""): QuickBooksFault {
+  return validationFault("2020", "Required param missing, need to supply the required value for the API", `Required parameter ${element} is missing in the request${note}`, element);
+}
+
+export function stringTooLong(element: string, maxLength: number, length: number): QuickBooksFault {
+  return validationFault(
+    "2050",
+    "String length is either shorter or longer than supported by specification",
+    `String length specified does not match the supported length. Min:0 Max:${maxLength} supported. Supplied length:${length}`,
+    element,
+  );
+}
+
+export function invalidReference(element: string, detail: string): QuickBooksFault {
+  return validationFault("2500", "Invalid Reference Id", `Invalid Reference Id : ${detail}`, element);
+}
+
+export function inactiveReference(element: string, detail: string): QuickBooksFault {
+  return validationFault("610", "Object Not Found", `Object Not Found : Something you're trying to use has been made inactive. ${detail}`, element);
+}
+
+export function staleObject(): QuickBooksFault {
+  return validationFault("5010", "Stale Object Error", "Stale Object Error : You and another user were working on this at the same time. The other user finished before you did, so your work was not saved.");
+}
+
+export function businessValidation(detail: string, element = ""): QuickBooksFault {
+  return validationFault("6000", "A business validation error has occurred while processing your request", `Business Validation Error: ${detail}`, element);
+}
+
+export function amountCalculationIncorrect(detail: string): QuickBooksFault {
+  return validationFault("6070", "Amount calculation incorrect in the request", detail, "Line.Amount");
+}
+
+export function duplicateDocNumber(detail: string): QuickBooksFault {
+  return validationFault("6140", "Duplicate Document Number Error", `Duplicate Document Number Error : You must specify a different number. This number has already been used. ${detail}`, "DocNumber");
+}
+
+export function duplicateName(existingId: string): QuickBooksFault {
+  return validationFault("6240", "Duplicate Name Exists Error", `The name supplied already exists. : Id=${existingId}`);
+}
+
+export function depositedTransaction(detail: string): QuickBooksFault {
+  return validationFault("6540", "Deposited Transaction cannot be changed", `Deposited Transaction cannot be changed : ${detail}`);
+}
+
+export function unsupportedOperation(detail: string): QuickBooksFault {
+  return validationFault("500", "Unsupported Operation", detail);
+}
+
+export function queryParserError(detail: string): QuickBooksFault {
+  return validationFault("4000", "Error parsing query", `QueryParserError: ${detail}`);
+}
+
+export function invalidQuery(detail: string): QuickBooksFault {
+  return validationFault("4001", "Invalid query", `QueryValidationError: ${detail}`);
+}
+
+/** A malformed batch envelope (Intuit answers an empty one with code 400 "MalformedRequest", "Batch Request is Empty"). */
+export function malformedRequest(detail: string): QuickBooksFault {
+  return validationFault("400", "MalformedRequest", detail);
+}
+
+/** Thrown by the accounting code with the fault to answer; the routes and the batch turn it into a Fault body. */
+export class QuickBooksFaultError extends Error {
+  constructor(readonly fault: QuickBooksFault) {
+    super(`${fault.error.code} ${fault.error.Message}: ${fault.error.Detail ?? ""}`);
+  }
+}
+
+export function fail(fault: QuickBooksFault): never {
+  throw new QuickBooksFaultError(fault);
+}

@@ -1,10 +1,22 @@
 import express, { type NextFunction, type Request, type Response } from "express";
+import {
+  changePreferences,
+  exchangeRateSchema,
+  listDocuments,
+  preferencesChangeSchema,
+  preferencesView,
+  setExchangeRate,
+  type DocumentList,
+  type PreferencesChange,
+  type PreferencesView,
+} from "./accounting/control";
+import type { TransactionEntity } from "./accounting/schema";
 import type { CompanyRecord, SeedKind } from "./companies";
 import { controlApi } from "./control-api";
 import { SandboxCore, type RuntimeSettings } from "./core";
 import type { FaultSettings, FaultSettingsInput } from "../common/faults";
 import { oauthEndpoints } from "./oauth";
-import { indexPage } from "./pages";
+import { indexPage, receiptsPage } from "./pages";
 import { quickBooksApi, type ApiCallRecord } from "./qbo-api";
 import type { SandboxStats } from "./stats";
 import type { WebhookDelivery, WebhookEventInput } from "./webhooks";
@@ -15,13 +27,16 @@ export { SANDBOX_QUICKBOOKS_CLIENT_ID, SANDBOX_QUICKBOOKS_CLIENT_SECRET, SANDBOX
 export { intuitOAuthEndpoints, type IntuitOAuthEndpoints } from "./endpoints";
 export type { FaultSettings, FaultSettingsInput } from "../common/faults";
 export type { ApiCallRecord } from "./qbo-api";
+export type { DocumentList, DocumentSummary, PreferencesChange, PreferencesView } from "./accounting/control";
+export { SEED_ACCOUNTS, SEED_ITEMS, SEED_PAYMENT_METHODS } from "./accounting/seed";
 export type { SandboxStats } from "./stats";
 export { signWebhookBody, type CloudEvent, type WebhookDelivery, type WebhookEventInput } from "./webhooks";
 
 /**
- * A local Intuit for Tillbridge: OAuth 2.0 (consent page, token, revoke, userinfo) and the part of the QuickBooks
- * Online API needed to connect (CompanyInfo), with Intuit's limits, faults and signed webhooks. The app reaches it
- * through the real intuit-oauth library with its static endpoints pointed here (intuitOAuthEndpoints). See
+ * A local Intuit for Tillbridge: OAuth 2.0 (consent page, token, revoke, userinfo) and the QuickBooks Online
+ * accounting API a point of sale posts through (CompanyInfo, receipts, journal entries, deposits, name lists, query,
+ * batch, CDC), with Intuit's validation, limits, faults and signed webhooks. The app reaches it through the real
+ * intuit-oauth library with its static endpoints pointed here (intuitOAuthEndpoints), or plain fetch. See
  * sandbox/intuit/README.md.
  */
 
@@ -46,6 +61,10 @@ export interface IntuitSandboxOptions {
   requestsPerMinute?: number;
   /** Per realm; default 10 (Intuit's limit). */
   maxConcurrent?: number;
+  /** Batch calls per realm in any 60 s; default 40 (Intuit's limit). */
+  batchRequestsPerMinute?: number;
+  /** Whether the app's own writes raise webhooks; default true (an app subscribed to the entities it writes). */
+  entityWebhooks?: boolean;
   /** "demo" (default): two companies; "empty": one bare company. */
   seed?: SeedKind;
 }
@@ -76,6 +95,13 @@ export interface IntuitSandbox {
   resetFaults(): FaultSettings;
   /** Sends the webhook deliveries held for reordering now; how many there were. */
   flushWebhooks(): number;
+  /** The company's transactions of a type (as the app posted them), with their totals in cents. */
+  documents(realmId: string, entity: TransactionEntity): DocumentList;
+  preferences(realmId: string): PreferencesView;
+  /** Changes the company's preferences as the merchant would in QuickBooks' settings (AST, multicurrency, numbering, tax rate). */
+  setPreferences(realmId: string, change: PreferencesChange): PreferencesView;
+  /** Sets the rate (home currency per unit) of a currency from a date (default today) in a multicurrency company. */
+  setExchangeRate(realmId: string, currency: string, rate: number, asOfDate?: string): void;
   close(): Promise<void>;
 }
 
@@ -104,6 +130,15 @@ function createApp(core: SandboxCore, calls: ApiCallRecord[]): express.Express {
   app.get("/", (_request, response) => {
     response.type("html").send(indexPage([...core.companies.values()]));
   });
+  app.get("/app/:realmId", (request, response) => {
+    const company = core.companies.get(request.params.realmId ?? "");
+    if (!company) {
+      response.status(404).type("text/plain").send(`No company ${request.params.realmId ?? ""} in the Intuit sandbox`);
+      return;
+    }
+    const books = core.books(company.realmId);
+    response.type("html").send(receiptsPage(company, listDocuments(books, "SalesReceipt"), listDocuments(books, "RefundReceipt")));
+  });
   app.get("/favicon.ico", (_request, response) => {
     response.status(204).end();
   });
@@ -128,6 +163,8 @@ export async function startIntuitSandbox(options: IntuitSandboxOptions): Promise
       refreshTokenHardCapSeconds: options.refreshTokenHardCapSeconds ?? FIVE_YEARS,
       requestsPerMinute: options.requestsPerMinute ?? 500,
       maxConcurrent: options.maxConcurrent ?? 10,
+      batchRequestsPerMinute: options.batchRequestsPerMinute ?? 40,
+      entityWebhooks: options.entityWebhooks ?? true,
     },
     options.seed ?? "demo",
   );
@@ -150,6 +187,10 @@ export async function startIntuitSandbox(options: IntuitSandboxOptions): Promise
     faults: () => core.faults.current(),
     resetFaults: () => core.faults.reset(),
     flushWebhooks: () => core.faults.flushDeliveries(),
+    documents: (realmId, entity) => listDocuments(core.books(realmId), entity),
+    preferences: (realmId) => preferencesView(core.books(realmId)),
+    setPreferences: (realmId, change) => changePreferences(core.books(realmId), preferencesChangeSchema.parse(change), core.now()),
+    setExchangeRate: (realmId, currency, rate, asOfDate) => void setExchangeRate(core.books(realmId), exchangeRateSchema.parse({ currency, rate, ...(asOfDate && { asOfDate }) }), core.now()),
     close: async () => {
       core.close();
       await close();

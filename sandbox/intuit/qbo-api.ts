@@ -1,28 +1,18 @@
 import { randomUUID } from "node:crypto";
-import express, { type Request, type Response } from "express";
+import express, { type NextFunction, type Request, type Response } from "express";
 import type { FaultKind, FaultResponder } from "../common/faults";
-import { companyInfo } from "./companies";
+import { accountingApi, batchItemCount, UNPARSABLE_BODY } from "./accounting/routes";
+import { sendFault } from "./answers";
 import type { SandboxCore } from "./core";
-import {
-  applicationAuthorizationFailed,
-  authenticationFailed,
-  authorizationFailure,
-  faultBody,
-  notImplemented,
-  objectNotFound,
-  serverError,
-  throttleExceeded,
-  type QuickBooksFault,
-} from "./faults";
+import { applicationAuthorizationFailed, authenticationFailed, authorizationFailure, serverError, throttleExceeded } from "./faults";
 import { SCOPES } from "./oauth";
 import type { SandboxCounts } from "./stats";
-import { intuitResponseXml } from "./xml";
 
 /**
- * The QuickBooks Online Accounting API v3 under /v3/company/:realmId, the part needed to connect: CompanyInfo by id
- * and by query. Every call needs a live Bearer access token of a grant for that realm with the accounting scope,
- * and passes the realm's limits and the fault switches. Answers are XML unless the request accepts JSON, as
- * QuickBooks does.
+ * The QuickBooks Online Accounting API v3 under /v3/company/:realmId (the entities, query, batch and CDC are in
+ * accounting/routes.ts). Every call needs a live Bearer access token of a grant for that realm with the
+ * accounting scope, and passes the realm's limits (a batch counts one call per item) and the fault switches.
+ * Answers are XML unless the request accepts JSON, as QuickBooks does.
  */
 
 const FAULT_COUNTS: Record<Exclude<FaultKind, "throttled">, keyof SandboxCounts> = {
@@ -47,15 +37,29 @@ export interface ApiCallRecord {
 
 type Locals = { realmId: string };
 
-function send(core: SandboxCore, request: Request, response: Response, status: number, body: Record<string, unknown>): void {
-  const withTime = { ...body, time: core.timestamp() };
-  response.status(status);
-  if ((request.get("Accept") ?? "").includes("application/json")) response.json(withTime);
-  else response.type("application/xml").send(intuitResponseXml(withTime));
-}
+/** Request bodies QuickBooks takes: Intuit documents no size limit; 4 MB holds a batch of 30 large receipts. */
+const BODY_LIMIT = "4mb";
 
-function sendFault(core: SandboxCore, request: Request, response: Response, fault: QuickBooksFault): void {
-  send(core, request, response, fault.status, faultBody(fault));
+/**
+ * Reads the body before authentication, so the limiter can count a batch's items: JSON (parsed; UNPARSABLE_BODY
+ * when it is not JSON, which QuickBooks answers with 2010), anything else as text (a query sent as
+ * application/text, or an XML body the sandbox does not take).
+ */
+function readBody(): express.RequestHandler[] {
+  const text = express.text({ type: () => true, limit: BODY_LIMIT });
+  return [
+    text,
+    (request: Request, _response: Response, next: NextFunction) => {
+      if (typeof request.body === "string" && request.is("application/json")) {
+        try {
+          request.body = request.body.trim() === "" ? undefined : JSON.parse(request.body);
+        } catch {
+          request.body = UNPARSABLE_BODY;
+        }
+      }
+      next();
+    },
+  ];
 }
 
 function minorVersion(request: Request): number {
@@ -66,6 +70,7 @@ function minorVersion(request: Request): number {
 export function quickBooksApi(core: SandboxCore, calls: ApiCallRecord[]): express.Router {
   const router = express.Router();
 
+  router.use("/v3/company/:realmId", readBody());
   router.use("/v3/company/:realmId", (request, response, next) => {
     const realmId = request.params.realmId ?? "";
     // Count by realm only for companies that exist, so made-up realm ids cannot grow the stats.
@@ -98,7 +103,9 @@ export function quickBooksApi(core: SandboxCore, calls: ApiCallRecord[]): expres
       return;
     }
     // An injected throttle answers like the limiter, without taking a slot or counting in the minute.
-    const release = core.faults.takeThrottle() ? undefined : core.limiter.acquire(realmId);
+    const batchItems = batchItemCount(request);
+    const isBatch = request.method === "POST" && /\/batch\/?$/.test(request.path);
+    const release = core.faults.takeThrottle() ? undefined : core.limiter.acquire(realmId, { calls: batchItems ?? 1, batch: isBatch });
     if (!release) {
       core.stats.count(realmId, "apiThrottled");
       sendFault(core, request, response, throttleExceeded());
@@ -121,28 +128,7 @@ export function quickBooksApi(core: SandboxCore, calls: ApiCallRecord[]): expres
   };
   router.use("/v3/company/:realmId", core.faults.middleware(faults));
 
-  router.get("/v3/company/:realmId/companyinfo/:id", (request, response) => {
-    const company = core.company(request.params.realmId ?? "");
-    if (request.params.id !== company.realmId) {
-      sendFault(core, request, response, objectNotFound(`Object Not Found: Something you're trying to use has been made inactive or is not found. CompanyInfo ${request.params.id}`));
-      return;
-    }
-    send(core, request, response, 200, { CompanyInfo: companyInfo(company) });
-  });
-
-  router.get("/v3/company/:realmId/query", (request, response) => {
-    const company = core.company(request.params.realmId ?? "");
-    const query = typeof request.query.query === "string" ? request.query.query.trim() : "";
-    if (!/^select\s+\*\s+from\s+companyinfo$/i.test(query)) {
-      sendFault(core, request, response, notImplemented(`The sandbox answers only "select * from CompanyInfo", not: ${query.slice(0, 200)}`));
-      return;
-    }
-    send(core, request, response, 200, { QueryResponse: { CompanyInfo: [companyInfo(company)], startPosition: 1, maxResults: 1 } });
-  });
-
-  router.all("/v3/company/:realmId/*", (request, response) => {
-    sendFault(core, request, response, notImplemented(`${request.method} ${request.path} is not part of the Tillbridge QuickBooks sandbox`));
-  });
+  router.use(accountingApi(core));
 
   return router;
 }

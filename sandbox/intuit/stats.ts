@@ -8,6 +8,10 @@ export interface SandboxCounts {
   tokenRejected: number;
   revokes: number;
   apiCalls: number;
+  /** Items of the batch calls (each counts against the per-minute limit like a call). */
+  apiBatchItems: number;
+  /** Calls answered from the kept answer of an earlier call with the same requestid. */
+  apiReplays: number;
   /** 429s, from the per-minute or concurrency limit or a forced throttle. */
   apiThrottled: number;
   apiUnauthorized: number;
@@ -34,6 +38,8 @@ function zeroCounts(): SandboxCounts {
     tokenRejected: 0,
     revokes: 0,
     apiCalls: 0,
+    apiBatchItems: 0,
+    apiReplays: 0,
     apiThrottled: 0,
     apiUnauthorized: 0,
     apiForbidden: 0,
@@ -50,12 +56,12 @@ export class StatsCounter {
   private total = zeroCounts();
   private byRealm = new Map<string, SandboxCounts>();
 
-  count(realmId: string | undefined, kind: keyof SandboxCounts): void {
-    this.total[kind]++;
+  count(realmId: string | undefined, kind: keyof SandboxCounts, amount = 1): void {
+    this.total[kind] += amount;
     if (realmId === undefined) return;
     let counts = this.byRealm.get(realmId);
     if (!counts) this.byRealm.set(realmId, (counts = zeroCounts()));
-    counts[kind]++;
+    counts[kind] += amount;
   }
 
   snapshot(): SandboxStats {

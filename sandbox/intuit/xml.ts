@@ -5,7 +5,7 @@
  */
 
 /** Attributes in IntuitRestServiceDef.xsd / IntuitBaseTypes.xsd of the types the sandbox answers with. */
-const ATTRIBUTES = new Set(["domain", "sparse", "status", "code", "element", "type", "time", "startPosition", "maxResults", "totalCount"]);
+const ATTRIBUTES = new Set(["domain", "sparse", "status", "code", "element", "type", "time", "startPosition", "maxResults", "totalCount", "bId", "name", "changedSince"]);
 
 function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[char] ?? char);
@@ -16,9 +16,12 @@ function element(name: string, value: unknown): string {
   if (value === null || typeof value !== "object") return `<${name}>${escapeXml(String(value))}</${name}>`;
   const entries = Object.entries(value as Record<string, unknown>).filter(([, child]) => child !== undefined);
   const attributes = entries.filter(([key, child]) => ATTRIBUTES.has(key) && (child === null || typeof child !== "object"));
-  const children = entries.filter((entry) => !attributes.includes(entry));
+  // simpleContent (ReferenceType): the JSON "value" is the element's text, its other keys attributes.
+  const text = entries.find(([key, child]) => key === "value" && (child === null || typeof child !== "object"));
+  const children = entries.filter((entry) => !attributes.includes(entry) && entry !== text);
   const attributeText = attributes.map(([key, child]) => ` ${key}="${escapeXml(String(child))}"`).join("");
-  return `<${name}${attributeText}>${children.map(([key, child]) => element(key, child)).join("")}</${name}>`;
+  const content = text ? escapeXml(String(text[1])) : "";
+  return `<${name}${attributeText}>${content}${children.map(([key, child]) => element(key, child)).join("")}</${name}>`;
 }
 
 export function intuitResponseXml(body: Record<string, unknown>): string {
