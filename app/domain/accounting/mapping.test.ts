@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { accountingMappingSchema, defaultMapping, missingMappings, needsOf, tenderRoute, type CompanySnapshot } from "./mapping";
+import { accountingMappingSchema, customerPlan, defaultMapping, missingMappings, needsOf, tenderRoute, type CompanySnapshot } from "./mapping";
 import { account, fixtureMapping, makeRefund, makeSale, usCompany } from "./test-fixtures";
 
 const company = { homeCurrency: "USD", multiCurrencyEnabled: false, automatedSalesTax: true };
@@ -73,5 +73,28 @@ describe("missingMappings for a bare company", () => {
 
   it("asks only for what the records need", () => {
     expect(missingMappings(defaultMapping(bare), needsOf([], [], company))).toEqual([]);
+  });
+});
+
+describe("customerPlan", () => {
+  const mapping = defaultMapping(usCompany);
+
+  it("posts Square sales to the channel's generic customer by default", () => {
+    expect(customerPlan("square", { email: "ana@example.com", name: "Ana" }, mapping)).toEqual({ kind: "generic", choice: { create: { displayName: "Square customer" } } });
+  });
+
+  it("matches Shopify buyers by email, creating them when QuickBooks does not know them", () => {
+    expect(customerPlan("shopify", { email: " Ana@Example.com ", name: "Ana Ruiz" }, mapping)).toEqual({
+      kind: "match_email",
+      email: "ana@example.com",
+      displayName: "Ana Ruiz",
+      ifNotFound: { create: { displayName: "Ana Ruiz" } },
+    });
+  });
+
+  it("falls back to the generic customer without an email, or when told not to create", () => {
+    expect(customerPlan("shopify", { name: "Walk-in" }, mapping)).toEqual({ kind: "generic", choice: { create: { displayName: "Shopify customer" } } });
+    const noCreate = { ...mapping, customers: { ...mapping.customers, shopify: { mode: "match_email" as const, ifNotFound: "generic" as const } }, genericCustomers: { ...mapping.genericCustomers, shopify: { use: { id: "58", name: "Online sales" } } } };
+    expect(customerPlan("shopify", { email: "ana@example.com" }, noCreate)).toEqual({ kind: "match_email", email: "ana@example.com", displayName: "ana@example.com", ifNotFound: { use: { id: "58", name: "Online sales" } } });
   });
 });

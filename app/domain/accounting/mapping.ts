@@ -10,7 +10,7 @@
  * the document builders (`ResolvedRefs`).
  */
 import { z } from "zod";
-import { SOURCE_NAMES, TENDER_KINDS, type Source, type SourceRefund, type SourceSale, type TenderKind } from "./source-sale";
+import { SOURCE_NAMES, TENDER_KINDS, type SaleCustomer, type Source, type SourceRefund, type SourceSale, type TenderKind } from "./source-sale";
 
 /** QuickBooks account types (Finance.xsd AccountTypeEnum). */
 export const ACCOUNT_TYPES = [
@@ -241,6 +241,25 @@ export function tenderRoute(mapping: AccountingMapping, kind: TenderKind, brand?
 
 export function isDepositAccount(account: AccountRef): boolean {
   return DEPOSIT_ACCOUNT_TYPES.includes(account.type);
+}
+
+/**
+ * Which QuickBooks customer a sale (or its refunds) is posted to, for the sync to resolve into `refs.customer`:
+ * a customer found by email (QuickBooks `PrimaryEmailAddr`), else created or the channel's generic one; or the
+ * channel's generic customer straight away. A customer to create is named after the buyer; QuickBooks display
+ * names are unique across customers, vendors and employees, so the sync adds the email when the name is taken.
+ */
+export type CustomerPlan =
+  | { kind: "match_email"; email: string; displayName: string; ifNotFound: { create: { displayName: string } } | CustomerChoice }
+  | { kind: "generic"; choice: CustomerChoice };
+
+export function customerPlan(source: Source, customer: SaleCustomer | undefined, mapping: AccountingMapping): CustomerPlan {
+  const policy = mapping.customers[source];
+  const generic: CustomerPlan = { kind: "generic", choice: mapping.genericCustomers[source] };
+  const email = customer?.email?.trim().toLowerCase();
+  if (policy.mode === "generic" || !email) return generic;
+  const displayName = (customer?.name?.trim() || email).slice(0, 500);
+  return { kind: "match_email", email, displayName, ifNotFound: policy.ifNotFound === "create" ? { create: { displayName } } : mapping.genericCustomers[source] };
 }
 
 /** What the records to post need from the mapping. `needsOf` derives it from the records themselves. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildDailySummary, groupByBusinessDay } from "./daily-summary";
 import type { PostingContext } from "./posting";
-import type { PlannedDocument } from "./quickbooks-documents";
+import { journalEntryReadSchema, salesTransactionReadSchema, type PlannedDocument } from "./quickbooks-documents";
 import { reconcile, type PostedDocument } from "./reconciliation";
 import { buildRefundDocuments } from "./refund-receipt";
 import { buildSaleDocuments } from "./sales-receipt";
@@ -126,6 +126,21 @@ describe("reconcile", () => {
       ["Cash on hand", -700],
       ["Sales of Product Income", -700],
     ]);
+  });
+
+  it("reads documents as QuickBooks answers them (Id, TotalAmt, a SubTotal line) and finds them in balance", () => {
+    const ctx = perOrder();
+    const answered = postAll(ctx).map((document) => {
+      // What a read of the document returns: QuickBooks adds its ids, totals and a subtotal line.
+      const response = JSON.parse(JSON.stringify({ ...document.payload, Id: "123", SyncToken: "0", domain: "QBO", MetaData: { CreateTime: "2026-11-27T01:00:00-08:00" } }));
+      if (document.entity === "JournalEntry") return { ...document, payload: journalEntryReadSchema.parse(response) };
+      const lines = document.payload.Line;
+      const subtotal = lines.reduce((acc, line) => acc + (line.DetailType === "SalesItemLineDetail" ? Math.round(line.Amount * 100) : 0), 0);
+      const total = subtotal - lines.reduce((acc, line) => acc + (line.DetailType === "DiscountLineDetail" ? Math.round(line.Amount * 100) : 0), 0) + Math.round((document.payload.TxnTaxDetail?.TotalTax ?? 0) * 100);
+      response.Line.push({ Amount: subtotal / 100, DetailType: "SubTotalLineDetail", SubTotalLineDetail: {} });
+      return { ...document, payload: salesTransactionReadSchema.parse({ ...response, TotalAmt: total / 100 }) };
+    });
+    expect(reconcile(sales, refunds, answered, ctx)[0]?.inBalance).toBe(true);
   });
 
   it("says when the expected documents cannot be worked out", () => {
