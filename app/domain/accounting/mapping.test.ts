@@ -61,7 +61,7 @@ describe("missingMappings for a bare company", () => {
     const problems = missingMappings(mapping, needsOf([makeSale({ currency: "CAD", tenders: [{ kind: "cash" }] })], [], company));
     expect(problems.map((problem) => problem.message)).toEqual([
       "Some sales are in CAD, but your QuickBooks company keeps its books in USD and multicurrency is off. Turn on multicurrency in QuickBooks (Settings → Account and settings → Advanced → Currency), then check again.",
-      "Cash payments go to “Sales Tax Payable”, a Other Current Liability account, but payments can only be deposited to a bank or other current asset account such as Undeposited Funds.",
+      "Cash payments go to “Sales Tax Payable”, an account of type Other Current Liability, but payments can only be deposited to a bank or other current asset account such as Undeposited Funds.",
     ]);
   });
 

@@ -355,9 +355,9 @@ export function missingMappings(mapping: AccountingMapping, need: MappingNeeds):
     if (!route) {
       problem(`tender.${kind}`, `${what} have no account to go to. Choose where they are deposited (usually Undeposited Funds${kind === "gift_card" ? ", or your gift card liability account" : ""}).`);
     } else if (kind !== "gift_card" && !isDepositAccount(route.account)) {
-      problem(`tender.${kind}`, `${what} go to “${route.account.name}”, a ${route.account.type} account, but payments can only be deposited to a bank or other current asset account such as Undeposited Funds.`);
+      problem(`tender.${kind}`, `${what} go to “${route.account.name}”, an account of type ${route.account.type}, but payments can only be deposited to a bank or other current asset account such as Undeposited Funds.`);
     } else if (kind === "gift_card" && !isDepositAccount(route.account) && !LIABILITY_ACCOUNT_TYPES.includes(route.account.type)) {
-      problem("tender.gift_card", `Gift card payments go to “${route.account.name}”, a ${route.account.type} account; choose your gift card liability account.`);
+      problem("tender.gift_card", `Gift card payments go to “${route.account.name}”, an account of type ${route.account.type}; choose your gift card liability account.`);
     }
   }
 

@@ -193,12 +193,18 @@ function allMoney(record: SourceSale | SourceRefund): { where: string; value: Mo
     if (Array.isArray(value)) value.forEach((item, index) => visit(item, `${where}[${index}]`));
     else if (value && typeof value === "object") {
       const entries = Object.entries(value);
-      if (entries.length === 2 && "amount" in value && "currency" in value && typeof value.amount === "number") found.push({ where, value: value as Money });
-      else for (const [key, child] of entries) visit(child, where ? `${where}.${key}` : key);
+      if (entries.length === 2 && "amount" in value && "currency" in value && typeof value.amount === "number" && typeof value.currency === "string") {
+        found.push({ where, value: { amount: value.amount, currency: value.currency } });
+        return;
+      }
+      for (const [key, child] of entries) {
+        // The presentment amount is in the buyer's currency on purpose.
+        if (where === "" && key === "presentment") continue;
+        visit(child, where ? `${where}.${key}` : key);
+      }
     }
   };
-  const { presentment: _presentment, ...rest } = record as SourceSale;
-  visit(rest, "");
+  visit(record, "");
   return found;
 }
 

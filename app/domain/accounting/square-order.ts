@@ -166,6 +166,13 @@ function tenderKind(type: string): { kind: TenderKind; brand?: string } {
   }
 }
 
+/** The order's taxes or discounts by uid (the applied entries on lines refer to them so). */
+function byUid<T extends { uid?: string | null }>(entries: T[] | null | undefined): Map<string, T> {
+  const found = new Map<string, T>();
+  for (const entry of entries ?? []) if (entry.uid) found.set(entry.uid, entry);
+  return found;
+}
+
 function lineName(line: { name?: string | null; variation_name?: string | null }): string {
   const name = line.name?.trim() || "Item";
   const variation = line.variation_name?.trim();
@@ -204,8 +211,8 @@ export function mapSquareSale(input: SquareSaleInput): MappingResult<SourceSale>
 
   const warnings: string[] = [];
   try {
-    const taxes = new Map((order.taxes ?? []).filter((tax) => tax.uid).map((tax) => [tax.uid as string, tax]));
-    const discounts = new Map((order.discounts ?? []).filter((discount) => discount.uid).map((discount) => [discount.uid as string, discount]));
+    const taxes = byUid(order.taxes);
+    const discounts = byUid(order.discounts);
     const lines: SaleLine[] = [];
     const giftCardSales: SourceSale["giftCardSales"] = [];
     for (const [index, item] of (order.line_items ?? []).entries()) {
@@ -354,7 +361,7 @@ export function mapSquareReturn(input: SquareReturnInput): MappingResult<SourceR
     const tips: Money[] = [];
     const rounding: Money[] = [];
     for (const entry of returns) {
-      const taxes = new Map((entry.return_taxes ?? []).filter((tax) => tax.uid).map((tax) => [tax.uid as string, tax]));
+      const taxes = byUid(entry.return_taxes);
       for (const item of entry.return_line_items ?? []) {
         if (item.item_type === "GIFT_CARD") {
           problems.push(`${label}: a returned gift card is not posted automatically; record it by hand.`);
