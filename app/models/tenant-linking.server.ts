@@ -38,6 +38,7 @@ export const TENANT_SCOPED_TABLES = [
   "InventoryLevelLink",
   "InventoryScan",
   "InventoryAlignment",
+  "AccountingDocument",
 ] as const;
 
 function hashCode(normalized: string): string {
