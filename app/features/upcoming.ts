@@ -4,15 +4,6 @@
  * precedence, and leaves this list.
  */
 export const UPCOMING_FEATURES: Record<string, { title: string; summary: string; plan: string[] }> = {
-  accounting: {
-    title: "Accounting",
-    summary: "Accounting sync posts every Square and Shopify sale, refund and fee to QuickBooks Online exactly once, with the tax your customers paid.",
-    plan: [
-      "choose per-order receipts or a daily summary per location",
-      "map payment types, taxes, fees and items to your QuickBooks accounts",
-      "import past sales from a start date and compare daily totals with your books",
-    ],
-  },
   loyalty: {
     title: "Loyalty",
     summary: "Loyalty gives each customer one points balance, earned in your store and online.",

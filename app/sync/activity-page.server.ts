@@ -84,7 +84,8 @@ export async function loadActivityPage(db: PrismaClient, tenantId: string, now =
   };
 }
 
-function describeRecord(entityType: string | null, entityRef: string | null): string | null {
+/** The record an issue concerns, in words ("Order 1042", "Square connection"), or null. */
+export function describeRecord(entityType: string | null, entityRef: string | null): string | null {
   if (entityType === "connection" && (entityRef === "SHOPIFY" || entityRef === "SQUARE" || entityRef === "QUICKBOOKS")) {
     return `${providerLabel(entityRef)} connection`;
   }
