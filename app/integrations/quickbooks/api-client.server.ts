@@ -256,7 +256,13 @@ async function send(account: QuickBooksAccount, request: QuickBooksRequest, acce
     throw noAnswer(request, `QuickBooks: ${what}`);
   }
   const intuitTid = response.headers.get("intuit_tid");
-  const text = await response.text().catch(() => "");
+  let text: string;
+  try {
+    text = await response.text();
+  } catch (error) {
+    // The answer broke off (or timed out) after its status: as good as no answer.
+    throw noAnswer(request, `QuickBooks' answer broke off (HTTP ${response.status}, intuit_tid ${intuitTid ?? "none"}): ${describeNetworkError(error)}`);
+  }
   let json: unknown = null;
   try {
     json = text === "" ? null : JSON.parse(text);
