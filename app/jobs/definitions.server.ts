@@ -2,6 +2,7 @@ import { z } from "zod";
 import { db } from "~/db.server";
 import { disconnect } from "~/integrations/connections/flow.server";
 import { connectionsDueForRefresh, refreshConnectionTokens, warnAboutExpiringAuthorizations } from "~/integrations/connections/token-refresh.server";
+import { postSquareOrderJob, registerSquareAccountingProcessors } from "~/sync/accounting/square-orders.server";
 import { applyInventoryAlignmentJob, previewInventoryAlignmentJob } from "~/sync/inventory/alignment.server";
 import { propagateInventoryLevelJob } from "~/sync/inventory/propagation.server";
 import { registerInventoryReconciler } from "~/sync/inventory/reconciliation.server";
@@ -67,6 +68,7 @@ export const disconnectTenantConnectionsJob = defineJob({
 // What each sync does with the webhook topics it uses (app/webhooks/processing.server.ts).
 registerInventoryWebhookProcessors();
 registerInventoryReconciler();
+registerSquareAccountingProcessors();
 
 /** Every job type the workers run. A job type not listed here is never worked. */
 export const jobDefinitions: readonly JobDefinition[] = [
@@ -81,4 +83,5 @@ export const jobDefinitions: readonly JobDefinition[] = [
   scanInventoryJob,
   previewInventoryAlignmentJob,
   applyInventoryAlignmentJob,
+  postSquareOrderJob,
 ];

@@ -80,7 +80,9 @@ export async function readSquareOrderForBooks(db: PrismaClient, account: SquareA
     }),
   );
 
-  const { location } = await squareCall(db, account, orderId, () => account.client.locations.get({ locationId: order.locationId }));
+  // ListLocations (one call, a handful of rows) rather than RetrieveLocation: the same data, and cacheable later.
+  const { locations } = await squareCall(db, account, orderId, () => account.client.locations.list());
+  const location = locations?.find((entry) => entry.id === order.locationId);
   const lineItems = [...(order.lineItems ?? []), ...(order.returns ?? []).flatMap((entry) => entry.returnLineItems ?? [])];
   const variationIds = [...new Set(lineItems.map((line) => line.catalogObjectId).filter((id): id is string => Boolean(id)))];
   const catalog: SquareCatalogLookup = {};

@@ -214,5 +214,5 @@ const squareOrderTouched: WebhookProcessor = async (event, database, send) => {
 };
 
 export function registerSquareAccountingProcessors(): void {
-  for (const topic of ["order.created", "order.updated", "payment.updated", "refund.updated"]) registerWebhookProcessor("SQUARE", topic, squareOrderTouched);
+  for (const topic of ["order.created", "order.updated", "payment.updated", "refund.created", "refund.updated"]) registerWebhookProcessor("SQUARE", topic, squareOrderTouched);
 }
