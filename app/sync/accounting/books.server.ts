@@ -20,7 +20,7 @@ export function quickBooksBooks(db: PrismaClient, account: QuickBooksAccount): B
     },
     refusalOf(error, context) {
       if (!(error instanceof QuickBooksFault)) return null;
-      return { code: error.code, problem: faultMessage(error, { subject: `${ENTITY_WORDS[context.entity] ?? context.entity} ${context.docNumber}` }) };
+      return { code: error.code, problem: faultMessage(error, { subject: `${ENTITY_WORDS[context.entity] ?? context.entity} ${context.docNumber}`, payload: context.payload }) };
     },
   };
 }

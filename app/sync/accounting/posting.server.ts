@@ -42,7 +42,7 @@ export interface BooksPort {
   findByDocNumber(entity: PlannedDocument["entity"], docNumber: string): Promise<BooksDocument | null>;
   read(entity: PlannedDocument["entity"], id: string): Promise<BooksDocument>;
   /** The refusal inside `error` when it is a QuickBooks Fault (a validation or business rule), else null. */
-  refusalOf(error: unknown, context: { docNumber: string; entity: string }): BooksRefusal | null;
+  refusalOf(error: unknown, context: { docNumber: string; entity: string; payload: Record<string, unknown> }): BooksRefusal | null;
 }
 
 export interface DocumentToPost {
@@ -111,19 +111,24 @@ export async function postAccountingDocument(database: PrismaClient, books: Book
       update: {},
     });
   } else if (row.revision < input.revision || row.status === "FAILED") {
-    // A newer version of a posted document keeps its DocNumber and Id; a failed one is tried afresh (new attempts).
-    row = await database.accountingDocument.update({ where: { id: row.id }, data: { ...recorded, status: "PENDING", error: null, ...(row.status === "FAILED" && { attempts: 0 }) } });
+    // A newer version of a posted document keeps its DocNumber and Id. A failed one is tried afresh under a requestid
+    // of its own: QuickBooks answers a repeated requestid with the kept answer, which for a refusal is the refusal.
+    const retryOfFailed = row.status === "FAILED" && row.revision === input.revision;
+    row = await database.accountingDocument.update({
+      where: { id: row.id },
+      data: { ...recorded, status: "PENDING", error: null, ...(retryOfFailed && { requestId: `${planned.requestId.slice(0, 36)}-f${row.attempts}`, attempts: 0 }) },
+    });
   }
   const payload: Record<string, unknown> = { ...(planned.payload as unknown as Record<string, unknown>), DocNumber: row.docNumber };
   const note = { PrivateNote: String(payload.PrivateNote ?? ""), TxnDate: String(payload.TxnDate ?? "") };
 
-  const markPosted = async (document: BooksDocument, how: "created" | "updated" | "found"): Promise<PostingOutcome> => {
+  const markPosted = async (document: BooksDocument, how: "created" | "updated" | "found", docNumber = row!.docNumber): Promise<PostingOutcome> => {
     await database.accountingDocument.update({
       where: { id: row!.id },
       data: { status: "POSTED", qboId: document.Id, syncToken: document.SyncToken, postedAt: new Date(), error: null },
     });
     await resolveSyncIssues(database, input.tenantId, [issueKey(input, planned.kind)]);
-    return { outcome: "posted", qboId: document.Id, docNumber: row!.docNumber, how };
+    return { outcome: "posted", qboId: document.Id, docNumber, how };
   };
 
   const previousAttempts = row.attempts;
@@ -142,12 +147,13 @@ export async function postAccountingDocument(database: PrismaClient, books: Book
       : await books.create(planned.entity, payload, row.requestId);
     return await markPosted(document, updating ? "updated" : "created");
   } catch (error) {
-    const refusal = books.refusalOf(error, { docNumber: row.docNumber, entity: planned.entity });
+    const refusal = books.refusalOf(error, { docNumber: row.docNumber, entity: planned.entity, payload });
     if (!refusal) throw error; // waiting, lost access and unknown outcomes: the job's error taxonomy decides
     if (refusal.code === STALE_OBJECT && updating) {
       // Someone edited the document in QuickBooks since: take its current SyncToken and update again.
       const current = await books.read(planned.entity, row.qboId!);
-      await database.accountingDocument.update({ where: { id: row.id }, data: { syncToken: current.SyncToken } });
+      // A new requestid for the new token: the old one would be answered with the kept 5010.
+      await database.accountingDocument.update({ where: { id: row.id }, data: { syncToken: current.SyncToken, requestId: `${planned.requestId.slice(0, 36)}-t${current.SyncToken}` } });
       throw new TransientError(`QuickBooks ${planned.entity} ${row.docNumber} changed since it was read; updating again with its current SyncToken`);
     }
     if (refusal.code === DUPLICATE_DOC_NUMBER && !updating) {
@@ -166,7 +172,7 @@ async function postUnderVariant(
   rowId: string,
   input: DocumentToPost,
   payload: Record<string, unknown>,
-  markPosted: (document: BooksDocument, how: "created") => Promise<PostingOutcome>,
+  markPosted: (document: BooksDocument, how: "created", docNumber: string) => Promise<PostingOutcome>,
 ): Promise<PostingOutcome> {
   const { planned } = input;
   for (let variant = 2; variant <= MAX_DOC_NUMBER_VARIANTS + 1; variant += 1) {
@@ -176,13 +182,13 @@ async function postUnderVariant(
     await database.accountingDocument.update({ where: { id: rowId }, data: { docNumber, requestId } });
     const found = await books.findByDocNumber(planned.entity, docNumber);
     if (found) {
-      if (isOurs(found, { PrivateNote: String(payload.PrivateNote ?? ""), TxnDate: String(payload.TxnDate ?? "") })) return markPosted(found, "created");
+      if (isOurs(found, { PrivateNote: String(payload.PrivateNote ?? ""), TxnDate: String(payload.TxnDate ?? "") })) return markPosted(found, "created", docNumber);
       continue;
     }
     try {
-      return await markPosted(await books.create(planned.entity, { ...payload, DocNumber: docNumber }, requestId), "created");
+      return await markPosted(await books.create(planned.entity, { ...payload, DocNumber: docNumber }, requestId), "created", docNumber);
     } catch (error) {
-      const refusal = books.refusalOf(error, { docNumber, entity: planned.entity });
+      const refusal = books.refusalOf(error, { docNumber, entity: planned.entity, payload });
       if (!refusal) throw error;
       if (refusal.code === DUPLICATE_DOC_NUMBER) continue;
       return fail(database, rowId, input, refusal.problem);
