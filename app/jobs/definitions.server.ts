@@ -2,6 +2,7 @@ import { z } from "zod";
 import { db } from "~/db.server";
 import { disconnect } from "~/integrations/connections/flow.server";
 import { connectionsDueForRefresh, refreshConnectionTokens, warnAboutExpiringAuthorizations } from "~/integrations/connections/token-refresh.server";
+import { planSquareDaysJob, postSquareDayJob, sweepSquareDaysJob } from "~/sync/accounting/daily-summaries.server";
 import { postSquareOrderJob, registerSquareAccountingProcessors } from "~/sync/accounting/square-orders.server";
 import { applyInventoryAlignmentJob, previewInventoryAlignmentJob } from "~/sync/inventory/alignment.server";
 import { propagateInventoryLevelJob } from "~/sync/inventory/propagation.server";
@@ -84,4 +85,7 @@ export const jobDefinitions: readonly JobDefinition[] = [
   previewInventoryAlignmentJob,
   applyInventoryAlignmentJob,
   postSquareOrderJob,
+  sweepSquareDaysJob,
+  planSquareDaysJob,
+  postSquareDayJob,
 ];

@@ -7,6 +7,7 @@ import { quickBooksAccount } from "~/integrations/quickbooks/api-client.server";
 import { ConnectionAuthorizationError, RateLimitedError, TransientError } from "~/jobs/errors";
 import type { JobQueue } from "~/jobs/queue.server";
 import { createSync } from "~/sync/schedules.server";
+import { DAILY_SUMMARY_GRACE_MINUTES, startDailySummaries } from "./daily-summaries.server";
 import { accountingSyncSettings, type AccountingSyncSettings } from "./settings";
 
 /**
@@ -49,8 +50,8 @@ export async function enableAccountingSync(
 ): Promise<AccountingSetupResult> {
   const sources = (Object.keys(input.modes) as Source[]).filter((source) => input.modes[source]);
   if (sources.length === 0) return { ok: false, message: "Choose Square, Shopify or both to post to QuickBooks." };
-  if (sources.some((source) => input.modes[source] === "daily_summary")) {
-    return { ok: false, message: "Daily summaries are not available yet: choose “per order” for now. Tillbridge will offer the switch when they are." };
+  if (input.modes.shopify === "daily_summary") {
+    return { ok: false, message: "Daily summaries of Shopify orders are not available yet: choose “per order” for Shopify. Square sales can be summarized by day." };
   }
   const connections = await db.connection.findMany({ where: { tenantId: input.tenantId, status: "ACTIVE" }, select: { id: true, provider: true } });
   const quickBooks = connections.find((connection) => connection.provider === "QUICKBOOKS");
@@ -65,7 +66,10 @@ export async function enableAccountingSync(
     throw error;
   }
 
-  const existing = await db.sync.findMany({ where: { tenantId: input.tenantId, kind: "ACCOUNTING" }, select: { id: true, settings: true, sourceConnection: { select: { provider: true } } } });
+  const existing = await db.sync.findMany({
+    where: { tenantId: input.tenantId, kind: "ACCOUNTING" },
+    select: { id: true, enabled: true, settings: true, cursors: true, sourceConnection: { select: { provider: true } } },
+  });
   const saved = existing.map((sync) => accountingSyncSettings.safeParse(sync.settings).data).find((settings): settings is AccountingSyncSettings => settings !== undefined);
   const base = saved ?? { ...defaultMapping(company), company: { homeCurrency: company.homeCurrency, multiCurrencyEnabled: company.multiCurrencyEnabled, automatedSalesTax: company.automatedSalesTax } };
   const settings: AccountingSyncSettings = { ...base, posting: { ...base.posting, ...input.modes } };
@@ -81,14 +85,25 @@ export async function enableAccountingSync(
       const channel = connections.find((connection) => connection.provider === PROVIDERS[source])!;
       const found = existing.find((sync) => sync.sourceConnection.provider === PROVIDERS[source]);
       const sync = found ?? (await createSync(tx, queue, { tenantId: input.tenantId, kind: "ACCOUNTING", sourceConnectionId: channel.id, targetConnectionId: quickBooks.id }));
-      await tx.sync.update({ where: { id: sync.id }, data: { settings: settings as unknown as Prisma.InputJsonValue, enabled: true } });
+      // Daily summaries start with the day they are turned on; a sync already summarizing keeps its place, so
+      // a day that closed a moment ago is still summarized.
+      const alreadySummarizing = found?.enabled === true && accountingSyncSettings.safeParse(found.settings).data?.posting.square === "daily_summary";
+      const startsSummaries = source === "square" && settings.posting.square === "daily_summary" && !alreadySummarizing;
+      await tx.sync.update({
+        where: { id: sync.id },
+        data: { settings: settings as unknown as Prisma.InputJsonValue, enabled: true, ...(startsSummaries && { cursors: startDailySummaries(found?.cursors ?? sync.cursors, new Date()) }) },
+      });
     }
     await tx.auditLog.create({
       data: { tenantId: input.tenantId, actorType: "MERCHANT", actorId: input.actor, action: "accounting.enabled", details: { modes: input.modes, homeCurrency: settings.company.homeCurrency } },
     });
   });
-  const names = sources.map((source) => (source === "square" ? "Square" : "Shopify")).join(" and ");
-  return { ok: true, message: `Accounting is on: every paid ${names} order is posted to QuickBooks as it happens.` };
+  const perOrder = sources.filter((source) => settings.posting[source] === "per_order").map((source) => (source === "square" ? "Square" : "Shopify"));
+  const parts = [
+    perOrder.length > 0 && `every paid ${perOrder.join(" and ")} order is posted to QuickBooks as it happens`,
+    sources.includes("square") && settings.posting.square === "daily_summary" && `Square sales are posted as one journal entry per location and day, ${DAILY_SUMMARY_GRACE_MINUTES} minutes after the day ends at that location`,
+  ].filter((part): part is string => Boolean(part));
+  return { ok: true, message: `Accounting is on: ${parts.join("; ")}.` };
 }
 
 export async function disableAccountingSync(db: PrismaClient, _queue: Pick<JobQueue, "send" | "boss">, input: { tenantId: string; actor: string }): Promise<AccountingSetupResult> {

@@ -7,6 +7,7 @@ import { readSquareOrderForBooks } from "~/integrations/square/orders.server";
 import { defineJob, JobPriority } from "~/jobs/registry";
 import { finishSyncRun, startSyncRun } from "~/models/sync-runs.server";
 import { registerWebhookProcessor, type WebhookProcessor } from "~/webhooks/processing.server";
+import { dayOfLateSquareOrder, daySingletonKey, postSquareDayJob, type SquareDay } from "./daily-summaries.server";
 import { findAccountingSync, postRecord, reportRecordProblems, type RecordPostingOutcome } from "./record-posting.server";
 
 /**
@@ -15,9 +16,13 @@ import { findAccountingSync, postRecord, reportRecordProblems, type RecordPostin
  * charged them), a return order a refund receipt. Order and payment webhooks only say which order to read; the job
  * reads it whole from Square and posts what is not posted yet, so duplicate and late webhooks post nothing twice
  * and a fee that appears seconds after the sale is posted when its payment.updated arrives.
+ *
+ * When Square is posted as daily summaries (daily-summaries.server.ts) no order is posted on its own: an order
+ * of a day already summarized (a late offline sale, a fee or a refund that completed after the day was posted)
+ * runs that day again instead.
  */
 
-export type SquareOrderOutcome = { outcome: "skipped"; reason: string } | RecordPostingOutcome;
+export type SquareOrderOutcome = { outcome: "skipped"; reason: string; rerunDay?: SquareDay } | RecordPostingOutcome;
 
 const issueFor = (tenantId: string, orderId: string) => ({
   key: `accounting-square-order:${orderId}`,
@@ -28,7 +33,7 @@ const issueFor = (tenantId: string, orderId: string) => ({
 export async function postSquareOrder(database: PrismaClient, tenantId: string, orderId: string): Promise<SquareOrderOutcome> {
   const sync = await findAccountingSync(database, tenantId, "square");
   if (!sync) return { outcome: "skipped", reason: "accounting is off for Square" };
-  if (sync.settings.posting.square !== "per_order") return { outcome: "skipped", reason: "Square is posted as daily summaries" };
+  if (sync.settings.posting.square !== "per_order") return dayOfLateSquareOrder(database, tenantId, sync, orderId);
 
   const read = await readSquareOrderForBooks(database, await squareInventoryAccount(database, tenantId), orderId);
   if (!read) return { outcome: "skipped", reason: "Square has no such order" };
@@ -61,7 +66,13 @@ export const postSquareOrderJob = defineJob({
   async handle({ tenantId, orderId }, context) {
     const started = new Date();
     const result = await postSquareOrder(db(), tenantId, orderId);
-    if (result.outcome === "skipped") return;
+    if (result.outcome === "skipped") {
+      if (result.rerunDay) {
+        await context.send(postSquareDayJob, result.rerunDay, { singletonKey: daySingletonKey(result.rerunDay), priority: JobPriority.realtime });
+        context.logger.info({ orderId, ...result.rerunDay }, "late square order: its day's summary is run again");
+      }
+      return;
+    }
     const posted = result.outcome === "posted" ? result.documents.filter((document) => document.outcome === "posted") : [];
     const failed = result.outcome === "posted" ? result.documents.filter((document) => document.outcome === "failed").length : 1;
     if (posted.length === 0 && failed === 0) return; // everything was posted before: a duplicate webhook
