@@ -3,6 +3,7 @@ import { db } from "~/db.server";
 import { disconnect } from "~/integrations/connections/flow.server";
 import { connectionsDueForRefresh, refreshConnectionTokens, warnAboutExpiringAuthorizations } from "~/integrations/connections/token-refresh.server";
 import { planSquareDaysJob, postSquareDayJob, sweepSquareDaysJob } from "~/sync/accounting/daily-summaries.server";
+import { postShopifyOrderJob, registerShopifyAccountingProcessors } from "~/sync/accounting/shopify-orders.server";
 import { postSquareOrderJob, registerSquareAccountingProcessors } from "~/sync/accounting/square-orders.server";
 import { applyInventoryAlignmentJob, previewInventoryAlignmentJob } from "~/sync/inventory/alignment.server";
 import { propagateInventoryLevelJob } from "~/sync/inventory/propagation.server";
@@ -70,6 +71,7 @@ export const disconnectTenantConnectionsJob = defineJob({
 registerInventoryWebhookProcessors();
 registerInventoryReconciler();
 registerSquareAccountingProcessors();
+registerShopifyAccountingProcessors();
 
 /** Every job type the workers run. A job type not listed here is never worked. */
 export const jobDefinitions: readonly JobDefinition[] = [
@@ -88,4 +90,5 @@ export const jobDefinitions: readonly JobDefinition[] = [
   sweepSquareDaysJob,
   planSquareDaysJob,
   postSquareDayJob,
+  postShopifyOrderJob,
 ];

@@ -6,7 +6,7 @@ import { itemsToCreate, type PostingContext } from "~/domain/accounting/posting"
 import type { PlannedDocument } from "~/domain/accounting/quickbooks-documents";
 import { buildRefundDocuments } from "~/domain/accounting/refund-receipt";
 import { buildSaleDocuments } from "~/domain/accounting/sales-receipt";
-import type { Source, SourceRefund, SourceSale } from "~/domain/accounting/source-sale";
+import type { SaleCustomer, Source, SourceRefund, SourceSale } from "~/domain/accounting/source-sale";
 import type { Prisma } from "~/generated/prisma/client";
 import { createCustomer, createItem, findCustomerByEmail } from "~/integrations/quickbooks/accounting.server";
 import { quickBooksAccount, type QuickBooksAccount } from "~/integrations/quickbooks/api-client.server";
@@ -56,13 +56,21 @@ async function resolveCustomer(database: PrismaClient, qbo: QuickBooksAccount, t
   return { id: made.id, name: made.name };
 }
 
-async function postingContext(database: PrismaClient, qbo: QuickBooksAccount, tenantId: string, record: SourceSale | SourceRefund, settings: AccountingSyncSettings, locationName: string): Promise<PostingContext> {
+async function postingContext(
+  database: PrismaClient,
+  qbo: QuickBooksAccount,
+  tenantId: string,
+  record: SourceSale | SourceRefund,
+  settings: AccountingSyncSettings,
+  locationName: string,
+  refundCustomer: SaleCustomer | undefined,
+): Promise<PostingContext> {
   const items: PostingContext["refs"]["items"] = {};
   for (const { key, item } of itemsToCreate([record], settings)) {
     const made = await remembered(database, tenantId, record.source, "qbo_item", key, () => createItem(database, qbo, item, { requestId: creationRequestId(tenantId, `item:${key}`) }));
     items[key] = made as PostingContext["refs"]["items"][string];
   }
-  const plan = customerPlan(record.source, "refundId" in record ? undefined : record.customer, settings);
+  const plan = customerPlan(record.source, "refundId" in record ? refundCustomer : record.customer, settings);
   let customer: Ref | undefined;
   if (plan.kind === "generic") customer = await resolveCustomer(database, qbo, tenantId, record.source, plan.choice);
   else {
@@ -93,6 +101,11 @@ export interface RecordToPost {
   sourceId: string;
   record: SourceSale | SourceRefund;
   location: { id: string; name: string };
+  /**
+   * For a refund: the buyer of the sale it refunds, so the refund receipt goes to the sale's QuickBooks customer
+   * (a refund names no customer of its own). Without it a refund goes to the channel's generic customer.
+   */
+  refundCustomer?: SaleCustomer;
   /** The issue's stable key and how the merchant knows the record ("Square order 7Hq…"). */
   issue: { key: string; label: string; retryJob: { name: string; payload: Record<string, string> } };
 }
@@ -106,7 +119,7 @@ export async function postRecord(database: PrismaClient, input: RecordToPost): P
   if (missing.length > 0) return reportRecordProblems(database, input, missing.map((problem) => problem.message));
 
   const qbo = await quickBooksAccount(database, tenantId);
-  const ctx = await postingContext(database, qbo, tenantId, record, sync.settings, input.location.name);
+  const ctx = await postingContext(database, qbo, tenantId, record, sync.settings, input.location.name, input.refundCustomer);
   const documents = isRefund ? buildRefundDocuments(record as SourceRefund, ctx) : buildSaleDocuments(record as SourceSale, ctx);
   const books = quickBooksBooks(database, qbo);
   const results: PostingOutcome[] = [];
