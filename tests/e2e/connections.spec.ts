@@ -107,6 +107,7 @@ test("a merchant connects Square and QuickBooks, disconnects QuickBooks and reco
   await expect(app.getByRole("heading", { name: "Accounting", exact: true })).toBeVisible();
   const accountingSetup = app.getByRole("region", { name: "Setup" });
   await accountingSetup.getByLabel("Post Square sales as").selectOption({ label: "One receipt per order" });
+  await accountingSetup.getByLabel("Post Shopify sales as").selectOption({ label: "One receipt per order" });
   await accountingSetup.getByRole("button", { name: "Turn on with these settings" }).click();
   await expect(accountingSetup.getByText(/Accounting is on/)).toBeVisible({ timeout: 20_000 });
   await expect(accountingSetup.getByText("Undeposited Funds").first()).toBeVisible();
@@ -119,13 +120,18 @@ test("a merchant connects Square and QuickBooks, disconnects QuickBooks and reco
   await till.getByRole("button", { name: /^Refund sale / }).first().click();
   await expect(till.getByRole("status")).toContainText("Refunded sale");
   await till.close();
+  // And an online order in the Shopify sandbox (paid, as a customer would at checkout).
+  const shopifySandbox = new URL(page.url());
+  const online = await page.request.post(new URL(`/_sandbox/shops/${DEMO_SHOP}/orders`, shopifySandbox).toString(), { data: { lines: [{ sku: "TB-NOTE-A5-DOT", quantity: 1 }] } });
+  expect(online.status()).toBe(201);
 
   // Both reach QuickBooks: the Accounting page lists the receipts with their QuickBooks numbers.
   const recent = app.getByRole("region", { name: "Recent documents" });
   await expect(async () => {
     await page.getByRole("link", { name: "Accounting" }).click();
     await expect(recent.getByText("Refund receipt", { exact: true })).toBeVisible({ timeout: 2_000 });
-    await expect(recent.getByText("Sales receipt", { exact: true })).toBeVisible({ timeout: 2_000 });
+    await expect(recent.getByText("Sales receipt", { exact: true }).first()).toBeVisible({ timeout: 2_000 });
+    await expect(recent.getByText(/^SH-#\d+$/).first()).toBeVisible({ timeout: 2_000 });
   }).toPass({ timeout: 45_000 });
   expect(await seriousAccessibilityViolations(page, { insideFrame: true })).toEqual([]);
   const receiptNumber = (await recent.getByText(/^SQ-[A-Z0-9]+$/).first().textContent())!;
