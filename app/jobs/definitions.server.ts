@@ -2,6 +2,8 @@ import { z } from "zod";
 import { db } from "~/db.server";
 import { disconnect } from "~/integrations/connections/flow.server";
 import { connectionsDueForRefresh, refreshConnectionTokens, warnAboutExpiringAuthorizations } from "~/integrations/connections/token-refresh.server";
+import { runAccountingImportJob } from "~/sync/accounting/import.server";
+import { registerAccountingReconciler } from "~/sync/accounting/reconciliation.server";
 import { postSquareOrderJob, registerSquareAccountingProcessors } from "~/sync/accounting/square-orders.server";
 import { applyInventoryAlignmentJob, previewInventoryAlignmentJob } from "~/sync/inventory/alignment.server";
 import { propagateInventoryLevelJob } from "~/sync/inventory/propagation.server";
@@ -69,6 +71,7 @@ export const disconnectTenantConnectionsJob = defineJob({
 registerInventoryWebhookProcessors();
 registerInventoryReconciler();
 registerSquareAccountingProcessors();
+registerAccountingReconciler();
 
 /** Every job type the workers run. A job type not listed here is never worked. */
 export const jobDefinitions: readonly JobDefinition[] = [
@@ -84,4 +87,5 @@ export const jobDefinitions: readonly JobDefinition[] = [
   previewInventoryAlignmentJob,
   applyInventoryAlignmentJob,
   postSquareOrderJob,
+  runAccountingImportJob,
 ];

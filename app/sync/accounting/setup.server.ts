@@ -7,6 +7,7 @@ import { quickBooksAccount } from "~/integrations/quickbooks/api-client.server";
 import { ConnectionAuthorizationError, RateLimitedError, TransientError } from "~/jobs/errors";
 import type { JobQueue } from "~/jobs/queue.server";
 import { createSync } from "~/sync/schedules.server";
+import { ACCOUNTING_RECONCILIATION_CRON } from "./reconciliation.server";
 import { accountingSyncSettings, type AccountingSyncSettings } from "./settings";
 
 /**
@@ -80,7 +81,7 @@ export async function enableAccountingSync(
     for (const source of sources) {
       const channel = connections.find((connection) => connection.provider === PROVIDERS[source])!;
       const found = existing.find((sync) => sync.sourceConnection.provider === PROVIDERS[source]);
-      const sync = found ?? (await createSync(tx, queue, { tenantId: input.tenantId, kind: "ACCOUNTING", sourceConnectionId: channel.id, targetConnectionId: quickBooks.id }));
+      const sync = found ?? (await createSync(tx, queue, { tenantId: input.tenantId, kind: "ACCOUNTING", sourceConnectionId: channel.id, targetConnectionId: quickBooks.id, reconciliationCron: ACCOUNTING_RECONCILIATION_CRON }));
       await tx.sync.update({ where: { id: sync.id }, data: { settings: settings as unknown as Prisma.InputJsonValue, enabled: true } });
     }
     await tx.auditLog.create({
