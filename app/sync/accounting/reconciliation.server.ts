@@ -231,7 +231,7 @@ async function reconcileLocation(
       syncId: sync.id,
       key: issueKey(location.id, day),
       code: "ACCOUNTING_RECONCILIATION_DIFFERENCE",
-      message: `${message} Fix what is named above (or Retry to compare again once it is posted).`,
+      message: `${message} Once that is put right, Retry compares the day again; the daily check does too while the day is within the last ${LOOK_BACK_HOURS} hours.`,
       entityType: "accounting_day",
       entityRef: `Square · ${location.name} · ${day}`,
       retriable: true,

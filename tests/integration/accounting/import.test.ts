@@ -158,5 +158,5 @@ describe("historical import of Square sales", () => {
     expect(run.summary).toContain(`${found} orders in QuickBooks`);
     const finished = await page.loadAccountingPage(app.db.db(), tenantId);
     expect(finished.accountingImport).toMatchObject({ status: "DONE", ordersPosted: found, minutesLeft: null });
-  });
+  }, 300_000);
 });
