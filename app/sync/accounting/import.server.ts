@@ -162,20 +162,23 @@ export async function startAccountingImport(
   }
 
   const step = randomUUID();
-  const run = await startSyncRun(database, { tenantId, syncId: sync.id, kind: "accounting.import", trigger: "merchant" }, now);
-  const cursor: ImportCursor = {
-    step,
-    runId: run.id,
-    pageSize: input.pageSize ?? DEFAULT_IMPORT_PAGE_SIZE,
-    endAt: now.toISOString(),
-    lanes,
-    counting: { lane: 0, cursor: null, found: 0 },
-    next: { lane: 0, cursor: null },
-    page: null,
-    pausedChecks: 0,
-  };
-  importCursor.parse(cursor);
   const created = await database.$transaction(async (tx) => {
+    // One import per tenant and channel at a time, also when the form is sent twice at once.
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`accounting-import:${tenantId}:${input.source}`}, 0))`;
+    if ((await tx.accountingImport.count({ where: { tenantId, source: input.source, status: { in: ["RUNNING", "PAUSED"] } } })) > 0) return null;
+    // The run, the row and its first step exist together or not at all.
+    const run = await startSyncRun(tx, { tenantId, syncId: sync.id, kind: "accounting.import", trigger: "merchant" }, now);
+    const cursor: ImportCursor = importCursor.parse({
+      step,
+      runId: run.id,
+      pageSize: input.pageSize ?? DEFAULT_IMPORT_PAGE_SIZE,
+      endAt: now.toISOString(),
+      lanes,
+      counting: { lane: 0, cursor: null, found: 0 },
+      next: { lane: 0, cursor: null },
+      page: null,
+      pausedChecks: 0,
+    } satisfies ImportCursor);
     const row = await tx.accountingImport.create({
       data: { tenantId, syncId: sync.id, source: input.source, startDate: input.startDate, status: "RUNNING", cursor: cursor as unknown as Prisma.InputJsonValue },
       select: { id: true },
@@ -184,6 +187,7 @@ export async function startAccountingImport(
     await queue.send(runAccountingImportJob, { tenantId, importId: row.id, step }, { tx, priority: JobPriority.normal });
     return row;
   });
+  if (!created) return { ok: false, message: "An import of Square sales is already going. Wait for it to finish before starting another." };
   return { ok: true, importId: created.id, message: `Importing Square sales since ${input.startDate}. Each order is posted once, at QuickBooks' pace; progress shows below.` };
 }
 
@@ -278,15 +282,15 @@ export async function stepAccountingImport(database: PrismaClient, context: Pick
     }
 
     // 2. The page in flight: which of its orders have an outcome now.
-    let page = cursor.page;
-    if (page) {
-      const settled = await settlePage(database, tenantId, page, { resumed });
-      page = settled.page;
+    if (cursor.page) {
+      const settled = await settlePage(database, tenantId, cursor.page, { resumed });
+      // The page and the counts change together, so whatever is saved counts each order once.
+      cursor = { ...cursor, page: settled.page };
       change.postedDelta = (change.postedDelta ?? 0) + settled.posted;
       change.notPostedDelta = (change.notPostedDelta ?? 0) + settled.notPosted;
       for (const orderId of settled.toSend) await context.send(postSquareOrderJob, { tenantId, orderId }, { priority: JobPriority.backfill });
-      if (page.settled.length < page.orderIds.length) {
-        await scheduleNextStep(database, context, ids, { ...cursor, page }, change, STEP_INTERVAL_MS);
+      if (settled.page.settled.length < settled.page.orderIds.length) {
+        await scheduleNextStep(database, context, ids, cursor, change, STEP_INTERVAL_MS);
         return "running";
       }
       cursor = { ...cursor, page: null };

@@ -159,4 +159,26 @@ describe("historical import of Square sales", () => {
     const finished = await page.loadAccountingPage(app.db.db(), tenantId);
     expect(finished.accountingImport).toMatchObject({ status: "DONE", ordersPosted: found, minutesLeft: null });
   }, 300_000);
+
+  it("counts orders already in QuickBooks without sending them again, and a step the import does not name does nothing", async () => {
+    const receiptsBefore = sandboxes.intuit.documents(realmId, "SalesReceipt").count;
+    const jobsBefore = await app.db.db().$queryRawUnsafe<{ count: bigint }[]>(`SELECT count(*) AS count FROM pgboss.job WHERE name = 'accounting.post-square-order'`);
+    const today = businessDateOf(new Date().toISOString(), TIME_ZONE);
+    const started = await importing.startAccountingImport(app.db.db(), app.runtime.jobQueue(), { tenantId, actor: "test", source: "square", startDate: today });
+    if (!started.ok) throw new Error(started.message);
+
+    // A step with a token the row does not hold (a duplicate a crash left behind) ends without doing anything.
+    const sent: unknown[] = [];
+    const fakeContext = { send: async (...args: unknown[]) => (sent.push(args), "job"), logger: (await import("~/observability/logger.server")).logger };
+    expect(await importing.stepAccountingImport(app.db.db(), fakeContext, { tenantId, importId: started.importId, step: crypto.randomUUID() })).toBe("superseded");
+    expect(sent).toEqual([]);
+
+    await expect.poll(async () => (await importRow(started.importId)).status, { timeout: 60_000, interval: 250 }).toBe("DONE");
+    const done = await importRow(started.importId);
+    expect(done.ordersPosted).toBeGreaterThan(0);
+    expect(done).toMatchObject({ ordersNotPosted: 0, ordersFound: done.ordersPosted });
+    expect(sandboxes.intuit.documents(realmId, "SalesReceipt").count).toBe(receiptsBefore);
+    const jobsAfter = await app.db.db().$queryRawUnsafe<{ count: bigint }[]>(`SELECT count(*) AS count FROM pgboss.job WHERE name = 'accounting.post-square-order'`);
+    expect(Number(jobsAfter[0]!.count)).toBe(Number(jobsBefore[0]!.count));
+  }, 120_000);
 });
