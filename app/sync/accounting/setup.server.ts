@@ -6,7 +6,7 @@ import { readCompanySnapshot } from "~/integrations/quickbooks/accounting.server
 import { quickBooksAccount } from "~/integrations/quickbooks/api-client.server";
 import { ConnectionAuthorizationError, RateLimitedError, TransientError } from "~/jobs/errors";
 import type { JobQueue } from "~/jobs/queue.server";
-import { createSync } from "~/sync/schedules.server";
+import { createSync, scheduleReconciliation } from "~/sync/schedules.server";
 import { ACCOUNTING_RECONCILIATION_CRON } from "./reconciliation.server";
 import { accountingSyncSettings, type AccountingSyncSettings } from "./settings";
 
@@ -82,6 +82,8 @@ export async function enableAccountingSync(
       const channel = connections.find((connection) => connection.provider === PROVIDERS[source])!;
       const found = existing.find((sync) => sync.sourceConnection.provider === PROVIDERS[source]);
       const sync = found ?? (await createSync(tx, queue, { tenantId: input.tenantId, kind: "ACCOUNTING", sourceConnectionId: channel.id, targetConnectionId: quickBooks.id, reconciliationCron: ACCOUNTING_RECONCILIATION_CRON }));
+      // A sync made before reconciliation was daily keeps its old schedule otherwise.
+      if (found) await scheduleReconciliation(tx, queue, { id: found.id, tenantId: input.tenantId }, ACCOUNTING_RECONCILIATION_CRON);
       await tx.sync.update({ where: { id: sync.id }, data: { settings: settings as unknown as Prisma.InputJsonValue, enabled: true } });
     }
     await tx.auditLog.create({

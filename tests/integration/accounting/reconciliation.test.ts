@@ -77,6 +77,14 @@ describe("daily accounting reconciliation", () => {
     const schedules = await app.runtime.jobQueue().boss.getSchedules(app.schedules.reconcileSyncJob.name, syncId);
     expect(schedules).toEqual([expect.objectContaining({ key: syncId, cron: ACCOUNTING_RECONCILIATION_CRON })]);
     expect(ACCOUNTING_RECONCILIATION_CRON).toBe("0 6 * * *");
+
+    // A sync made when reconciliation ran every ten minutes gets the daily schedule when it is turned on again.
+    const setup = await import("~/sync/accounting/setup.server");
+    await setup.disableAccountingSync(app.db.db(), app.runtime.jobQueue(), { tenantId, actor: "test" });
+    await app.db.db().$transaction((tx) => app.schedules.scheduleReconciliation(tx, app.runtime.jobQueue(), { id: syncId, tenantId }, app.schedules.DEFAULT_RECONCILIATION_CRON));
+    expect(await app.runtime.jobQueue().boss.getSchedules(app.schedules.reconcileSyncJob.name, syncId)).toEqual([expect.objectContaining({ cron: "*/10 * * * *" })]);
+    expect(await setup.enableAccountingSync(app.db.db(), app.runtime.jobQueue(), { tenantId, actor: "test", modes: { square: "per_order" } })).toMatchObject({ ok: true });
+    expect(await app.runtime.jobQueue().boss.getSchedules(app.schedules.reconcileSyncJob.name, syncId)).toEqual([expect.objectContaining({ cron: ACCOUNTING_RECONCILIATION_CRON })]);
   });
 
   it("finds a sale uploaded a day late without a webhook, posts it, and then finds its day in balance", async () => {
