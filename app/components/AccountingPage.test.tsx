@@ -33,6 +33,7 @@ const EMPTY: AccountingPageData = {
   documents: [],
   issues: [],
   counts: { postedToday: 0, postedThisWeek: 0, failed: 0, pending: 0 },
+  accountingImport: null,
 };
 
 describe("the Accounting page", () => {
@@ -72,6 +73,7 @@ describe("the Accounting page", () => {
       ],
       issues: [],
       counts: { postedToday: 4, postedThisWeek: 6, failed: 1, pending: 2 },
+      accountingImport: null,
     });
     expect(html).not.toContain("Connect your accounts first");
     expect(html).toContain("On for Square.");
@@ -90,5 +92,66 @@ describe("the Accounting page", () => {
     expect(html).toContain("QuickBooks ID 104");
     expect(html).toContain("Not posted");
     expect(html).toContain("Card payments have no account to go to.");
+  });
+
+  it("offers a historical import once Square posts per order, and says what Shopify allows", async () => {
+    const html = await render({ ...EMPTY, connected: { quickbooks: true, square: true, shopify: true }, setup: { ...EMPTY.setup, enabledFor: ["square"], modes: { square: "per_order", shopify: "per_order" } } });
+    expect(html).toContain("Import past sales");
+    expect(html).toContain('name="intent" value="import"');
+    expect(html).toContain('name="source" value="square"');
+    expect(html).toMatch(/<input[^>]*name="startDate"[^>]*type="date"|<input[^>]*type="date"[^>]*name="startDate"/);
+    expect(html).toContain("last 60 days of orders");
+  });
+
+  it("shows an import's progress with a progress bar and its ETA, and no second form while it runs", async () => {
+    const html = await render({
+      ...EMPTY,
+      connected: { quickbooks: true, square: true, shopify: false },
+      setup: { ...EMPTY.setup, enabledFor: ["square"], modes: { square: "per_order", shopify: "per_order" } },
+      accountingImport: {
+        id: "i1",
+        source: "square",
+        startDate: "2026-01-01",
+        status: "RUNNING",
+        ordersFound: 1_200,
+        ordersPosted: 290,
+        ordersNotPosted: 10,
+        minutesLeft: 4,
+        documentsLeft: 1_350,
+        reason: null,
+        startedAt: "2026-11-27T10:00:00.000Z",
+        finishedAt: null,
+      },
+    });
+    expect(html).toContain("290 orders of 1,200 posted to QuickBooks (Square sales since 2026-01-01).");
+    expect(html).toMatch(/<progress[^>]*value="25"/);
+    expect(html).toContain("About 4 minutes left: 1,350 documents to go");
+    expect(html).toContain("10 orders could not be posted.");
+    expect(html).not.toContain('name="intent" value="import"');
+  });
+
+  it("says why an import is paused", async () => {
+    const html = await render({
+      ...EMPTY,
+      connected: { quickbooks: false, square: true, shopify: false },
+      accountingImport: {
+        id: "i1",
+        source: "square",
+        startDate: "2026-01-01",
+        status: "PAUSED",
+        ordersFound: 40,
+        ordersPosted: 12,
+        ordersNotPosted: 0,
+        minutesLeft: 1,
+        documentsLeft: 42,
+        reason: "QuickBooks no longer accepts Tillbridge's access. Reconnect QuickBooks under Connections: the import continues where it stopped.",
+        startedAt: "2026-11-27T10:00:00.000Z",
+        finishedAt: null,
+      },
+    });
+    expect(html).toContain("Import paused");
+    expect(html).toContain("Reconnect QuickBooks under Connections: the import continues where it stopped.");
+    expect(html).toContain("12 orders of 40 posted");
+    expect(html).not.toContain("minutes left");
   });
 });

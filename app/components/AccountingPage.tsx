@@ -1,11 +1,12 @@
-import { useFetcher } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, Card, DataTable, FormLayout, IndexTable, InlineGrid, InlineStack, Layout, List, Page, Select, Text } from "@shopify/polaris";
-import { useState } from "react";
+import { useFetcher, useRevalidator } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Button, Card, DataTable, FormLayout, IndexTable, InlineGrid, InlineStack, Layout, List, Page, ProgressBar, Select, Text, TextField } from "@shopify/polaris";
+import { useEffect, useState } from "react";
 import { OpenIssuesCard } from "~/components/ActivityPage";
 import { formatMinorUnits, PostedPerDayChart } from "~/components/PostedPerDayChart";
 import type { PostingMode } from "~/domain/accounting/mapping";
 import type { Source } from "~/domain/accounting/source-sale";
 import type { AccountingActionResult, AccountingDocumentRow, AccountingPageData, DocumentStatus, MappingSummary, PostedSeries } from "~/sync/accounting/accounting-page.server";
+import type { ImportProgress } from "~/sync/accounting/import.server";
 
 const CHANNELS: Record<Source, string> = { square: "Square", shopify: "Shopify" };
 
@@ -25,7 +26,7 @@ const MODES: Record<PostingMode, { label: string; explanation: string }> = {
 const MODE_OPTIONS = (Object.keys(MODES) as PostingMode[]).map((mode) => ({ label: MODES[mode].label, value: mode }));
 
 /** The Accounting page, shared by the embedded Shopify app and the Square merchant area. */
-export function AccountingPage({ connected, setup, postedPerDay, documents, issues, counts }: AccountingPageData) {
+export function AccountingPage({ connected, setup, postedPerDay, documents, issues, counts, accountingImport }: AccountingPageData) {
   const missing = [!connected.quickbooks && "QuickBooks Online", !connected.square && !connected.shopify && "Square or Shopify"].filter((name): name is string => Boolean(name));
   return (
     <Page title="Accounting" subtitle="Post your Square and Shopify sales, refunds and fees to QuickBooks Online, each exactly once.">
@@ -43,6 +44,11 @@ export function AccountingPage({ connected, setup, postedPerDay, documents, issu
         <Layout.Section>
           <SetupCard connected={connected} setup={setup} />
         </Layout.Section>
+        {(connected.quickbooks || accountingImport) && (
+          <Layout.Section>
+            <ImportCard connected={connected} setup={setup} accountingImport={accountingImport} />
+          </Layout.Section>
+        )}
         <Layout.Section>
           <OpenIssuesCard issues={issues} />
         </Layout.Section>
@@ -190,6 +196,137 @@ function SetupCard({ connected, setup }: { connected: AccountingPageData["connec
                 </InlineStack>
               </BlockStack>
             </fetcher.Form>
+          )}
+        </BlockStack>
+      </Card>
+    </section>
+  );
+}
+
+const PROGRESS_REFRESH_MS = 5_000;
+
+function plural(count: number, one: string, many: string): string {
+  return `${count.toLocaleString("en-US")} ${count === 1 ? one : many}`;
+}
+
+function ImportProgressView({ progress }: { progress: ImportProgress }) {
+  const handled = progress.ordersPosted + progress.ordersNotPosted;
+  const percent = progress.ordersFound ? Math.min(100, Math.round((handled / progress.ordersFound) * 100)) : progress.status === "DONE" ? 100 : 0;
+  const since = `since ${progress.startDate}`;
+  const notPosted = progress.ordersNotPosted > 0 && (
+    <Text as="p" tone="critical">
+      {plural(progress.ordersNotPosted, "order", "orders")} could not be posted. Each is listed under Problems with what to do.
+    </Text>
+  );
+  if (progress.status === "FAILED") {
+    return (
+      <Banner tone="critical" title={`The import of Square sales ${since} stopped`}>
+        <p>{progress.reason}</p>
+        <p>{plural(progress.ordersPosted, "order was", "orders were")} posted before it stopped.</p>
+      </Banner>
+    );
+  }
+  if (progress.status === "DONE") {
+    return (
+      <BlockStack gap="200">
+        <Text as="p">
+          Import done: {plural(progress.ordersPosted, "Square order", "Square orders")} {since} {progress.ordersPosted === 1 ? "is" : "are"} in QuickBooks.
+        </Text>
+        {notPosted}
+      </BlockStack>
+    );
+  }
+  const counting = progress.ordersFound === null;
+  return (
+    <BlockStack gap="200">
+      {progress.status === "PAUSED" && (
+        <Banner tone="warning" title="Import paused">
+          <p>{progress.reason}</p>
+        </Banner>
+      )}
+      <Text as="p" id="import-progress-label">
+        {counting
+          ? `Counting the Square orders closed ${since}…`
+          : `${plural(progress.ordersPosted, "order", "orders")} of ${progress.ordersFound!.toLocaleString("en-US")} posted to QuickBooks (Square sales ${since}).`}
+      </Text>
+      <ProgressBar progress={percent} tone={progress.status === "PAUSED" ? "critical" : "highlight"} ariaLabelledBy="import-progress-label" />
+      {progress.status === "RUNNING" && progress.minutesLeft !== null && progress.minutesLeft > 0 && (
+        <Text as="p" tone="subdued">
+          About {plural(progress.minutesLeft, "minute", "minutes")} left: {plural(progress.documentsLeft ?? 0, "document", "documents")} to go, at the pace QuickBooks allows (about 450 requests a
+          minute for your company).
+        </Text>
+      )}
+      {notPosted}
+    </BlockStack>
+  );
+}
+
+function ImportCard({ connected, setup, accountingImport }: { connected: AccountingPageData["connected"]; setup: AccountingPageData["setup"]; accountingImport: ImportProgress | null }) {
+  const fetcher = useFetcher<AccountingActionResult>();
+  const revalidator = useRevalidator();
+  const going = accountingImport?.status === "RUNNING" || accountingImport?.status === "PAUSED";
+  const [startDate, setStartDate] = useState("");
+  // While an import goes, the page reads its progress again every few seconds.
+  useEffect(() => {
+    if (!going) return;
+    const timer = setInterval(() => {
+      if (revalidator.state === "idle") revalidator.revalidate();
+    }, PROGRESS_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [going, revalidator]);
+  const canImport = connected.quickbooks && connected.square && setup.enabledFor.includes("square") && setup.modes.square === "per_order";
+  const result = fetcher.state === "idle" ? fetcher.data : undefined;
+  return (
+    <section aria-label="Import past sales">
+      <Card>
+        <BlockStack gap="300">
+          <Text as="h2" variant="headingMd">
+            Import past sales
+          </Text>
+          <Text as="p">
+            Post the Square sales and refunds from before you turned accounting on: every completed order closed since the day you choose, each as its own receipt. Orders already in
+            QuickBooks are not posted again.
+          </Text>
+          {accountingImport && <ImportProgressView progress={accountingImport} />}
+          {result && (
+            <Banner tone={result.ok ? "success" : "warning"}>
+              <p>{result.message}</p>
+            </Banner>
+          )}
+          {canImport && !going && (
+            <fetcher.Form method="post">
+              <input type="hidden" name="intent" value="import" />
+              <input type="hidden" name="source" value="square" />
+              <BlockStack gap="200">
+                <FormLayout>
+                  <TextField
+                    label="First day to import"
+                    type="date"
+                    name="startDate"
+                    value={startDate}
+                    onChange={setStartDate}
+                    autoComplete="off"
+                    helpText="Each store's own calendar day. A year of sales takes a while: QuickBooks takes about 450 requests a minute from an app."
+                  />
+                </FormLayout>
+                <InlineStack>
+                  <Button submit variant="primary" disabled={startDate === ""} loading={fetcher.state !== "idle"}>
+                    Import Square sales
+                  </Button>
+                </InlineStack>
+              </BlockStack>
+            </fetcher.Form>
+          )}
+          {!canImport && !going && (
+            <Text as="p" tone="subdued">
+              To import past Square sales, connect Square and turn accounting on for it with one receipt per order.
+            </Text>
+          )}
+          {connected.shopify && (
+            <Text as="p" tone="subdued">
+              Past Shopify orders cannot be imported yet. When they can, note that Shopify shows apps only the last 60 days of orders unless it grants them access to all orders
+              (the read_all_orders permission).
+            </Text>
           )}
         </BlockStack>
       </Card>

@@ -4,6 +4,8 @@ import { disconnect } from "~/integrations/connections/flow.server";
 import { connectionsDueForRefresh, refreshConnectionTokens, warnAboutExpiringAuthorizations } from "~/integrations/connections/token-refresh.server";
 import { planSquareDaysJob, postSquareDayJob, sweepSquareDaysJob } from "~/sync/accounting/daily-summaries.server";
 import { postShopifyOrderJob, registerShopifyAccountingProcessors } from "~/sync/accounting/shopify-orders.server";
+import { runAccountingImportJob } from "~/sync/accounting/import.server";
+import { registerAccountingReconciler } from "~/sync/accounting/reconciliation.server";
 import { postSquareOrderJob, registerSquareAccountingProcessors } from "~/sync/accounting/square-orders.server";
 import { applyInventoryAlignmentJob, previewInventoryAlignmentJob } from "~/sync/inventory/alignment.server";
 import { propagateInventoryLevelJob } from "~/sync/inventory/propagation.server";
@@ -72,6 +74,7 @@ registerInventoryWebhookProcessors();
 registerInventoryReconciler();
 registerSquareAccountingProcessors();
 registerShopifyAccountingProcessors();
+registerAccountingReconciler();
 
 /** Every job type the workers run. A job type not listed here is never worked. */
 export const jobDefinitions: readonly JobDefinition[] = [
@@ -91,4 +94,5 @@ export const jobDefinitions: readonly JobDefinition[] = [
   planSquareDaysJob,
   postSquareDayJob,
   postShopifyOrderJob,
+  runAccountingImportJob,
 ];

@@ -30,8 +30,8 @@ export interface JobContext {
   /** 0 on the first attempt. */
   retryCount: number;
   logger: Logger;
-  /** Sends follow-up jobs (e.g. a sweep fanning out one job per connection). */
-  send<S extends z.ZodType>(job: JobDefinition<S>, payload: z.input<S>, options?: { singletonKey?: string; priority?: number }): Promise<string | null>;
+  /** Sends follow-up jobs (e.g. a sweep fanning out one job per connection, or the next step of a paced import). */
+  send<S extends z.ZodType>(job: JobDefinition<S>, payload: z.input<S>, options?: { singletonKey?: string; priority?: number; startAfter?: Date }): Promise<string | null>;
 }
 
 export interface JobPolicy {

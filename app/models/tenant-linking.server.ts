@@ -39,6 +39,7 @@ export const TENANT_SCOPED_TABLES = [
   "InventoryScan",
   "InventoryAlignment",
   "AccountingDocument",
+  "AccountingImport",
 ] as const;
 
 function hashCode(normalized: string): string {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { db, type Prisma } from "~/db.server";
 import type { SyncKind } from "~/generated/prisma/enums";
 import type { JobQueue } from "~/jobs/queue.server";
-import { defineJob } from "~/jobs/registry";
+import { defineJob, type JobContext } from "~/jobs/registry";
 
 /**
  * Each sync's recurring reconciliation: a pg-boss schedule keyed by the sync's id, created and removed in the
@@ -13,7 +13,8 @@ import { defineJob } from "~/jobs/registry";
 
 export const DEFAULT_RECONCILIATION_CRON = "*/10 * * * *";
 
-type Reconciler = (sync: { id: string; tenantId: string }) => Promise<void>;
+/** What a reconciler gets of its job: the job's logger, and `send` for work it hands on (e.g. posting one order). */
+type Reconciler = (sync: { id: string; tenantId: string }, context: Pick<JobContext, "send" | "logger">) => Promise<void>;
 const reconcilers = new Map<SyncKind, Reconciler>();
 
 export function registerReconciler(kind: SyncKind, reconcile: Reconciler): void {
@@ -40,7 +41,7 @@ export const reconcileSyncJob = defineJob({
       context.logger.info({ syncId, kind: sync.kind }, "no reconciler for this kind of sync yet");
       return;
     }
-    await reconcile(sync);
+    await reconcile(sync, context);
   },
 });
 

@@ -6,6 +6,7 @@ import type { JobQueue } from "~/jobs/queue.server";
 import { retryJobSchema } from "~/models/sync-issues.server";
 import { describeRecord, performActivityAction, type ActivityIssue } from "~/sync/activity-page.server";
 import { retryJobSender } from "~/sync/retry-jobs.server";
+import { loadImportProgress, startAccountingImport, type ImportProgress } from "./import.server";
 import { disableAccountingSync, enableAccountingSync } from "./setup.server";
 
 /**
@@ -87,6 +88,8 @@ export interface AccountingPageData {
   documents: AccountingDocumentRow[];
   issues: ActivityIssue[];
   counts: { postedToday: number; postedThisWeek: number; failed: number; pending: number };
+  /** The latest historical import, with its progress and ETA; null before the first. */
+  accountingImport: ImportProgress | null;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -201,7 +204,7 @@ export async function loadAccountingPage(db: PrismaClient, tenantId: string, now
   const firstDay = addDays(today, -(CHART_DAYS - 1));
   const tomorrow = addDays(today, 1);
   const startOfToday = new Date(`${today}T00:00:00Z`);
-  const [connections, syncs, documents, perDay, postedToday, postedThisWeek, failed, pending, lastScan] = await Promise.all([
+  const [connections, syncs, documents, perDay, postedToday, postedThisWeek, failed, pending, lastScan, accountingImport] = await Promise.all([
     db.connection.findMany({ where: { tenantId, provider: { in: ["QUICKBOOKS", "SQUARE", "SHOPIFY"] }, status: "ACTIVE" }, select: { provider: true } }),
     db.sync.findMany({
       where: { tenantId, kind: "ACCOUNTING" },
@@ -220,6 +223,7 @@ export async function loadAccountingPage(db: PrismaClient, tenantId: string, now
     db.accountingDocument.count({ where: { tenantId, status: "FAILED" } }),
     db.accountingDocument.count({ where: { tenantId, status: "PENDING" } }),
     db.inventoryScan.findFirst({ where: { tenantId, status: "DONE" }, orderBy: { createdAt: "desc" }, select: { locations: true } }),
+    loadImportProgress(db, tenantId),
   ]);
 
   const syncIds = syncs.map((sync) => sync.id);
@@ -287,6 +291,7 @@ export async function loadAccountingPage(db: PrismaClient, tenantId: string, now
       canRetry: issue.retriable && retryJobSchema.safeParse(issue.retryJob).success,
     })),
     counts: { postedToday, postedThisWeek, failed, pending },
+    accountingImport,
   };
 }
 
@@ -317,6 +322,7 @@ export const accountingForm = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("disable") }),
   z.object({ intent: z.literal("retry"), issueId: z.uuid() }),
   z.object({ intent: z.literal("dismiss"), issueId: z.uuid() }),
+  z.object({ intent: z.literal("import"), source: z.literal("square"), startDate: z.iso.date() }),
 ]);
 
 export type AccountingActionResult = { ok: boolean; message: string; problems?: string[]; issueId?: string };
@@ -327,8 +333,8 @@ export type AccountingQueue = Parameters<typeof enableAccountingSync>[1] & Param
 const UNKNOWN_REQUEST = "That action is not known on this page.";
 
 /**
- * Turns the accounting sync on (with each connected channel's posting mode) or off, or retries or dismisses one of
- * the tenant's open problems (as the Activity page does). A malformed form gets a 400 and changes nothing.
+ * Turns the accounting sync on (with each connected channel's posting mode) or off, starts a historical import of
+ * Square sales from a date, or retries or dismisses one of the tenant's open problems (as the Activity page does). A malformed form gets a 400 and changes nothing.
  */
 export async function performAccountingAction(
   db: PrismaClient,
@@ -346,6 +352,10 @@ export async function performAccountingAction(
       return performActivityAction(db, { intent: request.intent, issueId: request.issueId }, { tenantId, actor, send: retryJobSender(queue) });
     case "disable":
       return disableAccountingSync(db, queue, { tenantId, actor });
+    case "import": {
+      const started = await startAccountingImport(db, queue, { tenantId, actor, source: request.source, startDate: request.startDate });
+      return { ok: started.ok, message: started.message };
+    }
     case "enable": {
       const connections = await db.connection.findMany({ where: { tenantId, provider: { in: ["QUICKBOOKS", "SQUARE", "SHOPIFY"] }, status: "ACTIVE" }, select: { provider: true } });
       const has = (provider: string) => connections.some((connection) => connection.provider === provider);

@@ -6,8 +6,9 @@ import { readCompanySnapshot } from "~/integrations/quickbooks/accounting.server
 import { quickBooksAccount } from "~/integrations/quickbooks/api-client.server";
 import { ConnectionAuthorizationError, RateLimitedError, TransientError } from "~/jobs/errors";
 import type { JobQueue } from "~/jobs/queue.server";
-import { createSync } from "~/sync/schedules.server";
+import { createSync, scheduleReconciliation } from "~/sync/schedules.server";
 import { DAILY_SUMMARY_GRACE_MINUTES, startDailySummaries } from "./daily-summaries.server";
+import { ACCOUNTING_RECONCILIATION_CRON } from "./reconciliation.server";
 import { accountingSyncSettings, type AccountingSyncSettings } from "./settings";
 
 /**
@@ -84,7 +85,9 @@ export async function enableAccountingSync(
     for (const source of sources) {
       const channel = connections.find((connection) => connection.provider === PROVIDERS[source])!;
       const found = existing.find((sync) => sync.sourceConnection.provider === PROVIDERS[source]);
-      const sync = found ?? (await createSync(tx, queue, { tenantId: input.tenantId, kind: "ACCOUNTING", sourceConnectionId: channel.id, targetConnectionId: quickBooks.id }));
+      const sync = found ?? (await createSync(tx, queue, { tenantId: input.tenantId, kind: "ACCOUNTING", sourceConnectionId: channel.id, targetConnectionId: quickBooks.id, reconciliationCron: ACCOUNTING_RECONCILIATION_CRON }));
+      // A sync made before reconciliation was daily keeps its old schedule otherwise.
+      if (found) await scheduleReconciliation(tx, queue, { id: found.id, tenantId: input.tenantId }, ACCOUNTING_RECONCILIATION_CRON);
       // Daily summaries start with the day they are turned on; a sync already summarizing keeps its place, so
       // a day that closed a moment ago is still summarized.
       const alreadySummarizing = found?.enabled === true && accountingSyncSettings.safeParse(found.settings).data?.posting.square === "daily_summary";

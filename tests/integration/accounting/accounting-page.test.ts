@@ -259,6 +259,7 @@ describe("the Accounting page's data", () => {
       documents: [],
       issues: [],
       counts: { postedToday: 0, postedThisWeek: 0, failed: 0, pending: 0 },
+      accountingImport: null,
     });
   });
 
@@ -279,12 +280,20 @@ describe("the Accounting page's form", () => {
       { intent: "enable", squareMode: "weekly" },
       { intent: "retry" },
       { intent: "dismiss", issueId: "not-a-uuid" },
+      { intent: "import", source: "square", startDate: "last spring" },
+      { intent: "import", source: "shopify", startDate: "2026-01-01" },
     ];
     for (const form of malformed) {
       expect(await answer(await performAccountingAction(database(), queue, merchantA(), form))).toEqual({ status: 400, data: { ok: false, message: "That action is not known on this page." } });
     }
     expect(enableAccountingSync).not.toHaveBeenCalled();
     expect(disableAccountingSync).not.toHaveBeenCalled();
+  });
+
+  it("refuses an import, saying why, while Square's accounting is not on", async () => {
+    const result = await performAccountingAction(database(), queue, { tenantId: unconnected.id, actor: "test" }, { intent: "import", source: "square", startDate: "2026-01-01" });
+    expect(result).toEqual({ ok: false, message: "Turn accounting on for Square first: the import posts Square sales the way new ones are posted." });
+    expect(await database().accountingImport.count({ where: { tenantId: unconnected.id } })).toBe(0);
   });
 
   it("turns the sync on with each channel's mode, and passes the setup's problems back", async () => {
