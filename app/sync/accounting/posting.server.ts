@@ -1,7 +1,7 @@
 import type { PrismaClient } from "~/db.server";
 import type { PlannedDocument } from "~/domain/accounting/quickbooks-documents";
 import type { Prisma } from "~/generated/prisma/client";
-import { TransientError } from "~/jobs/errors";
+import { RateLimitedError, TransientError } from "~/jobs/errors";
 import { reportSyncIssue, resolveSyncIssues } from "~/models/sync-issues.server";
 
 /**
@@ -133,6 +133,10 @@ export async function postAccountingDocument(database: PrismaClient, books: Book
 
   const previousAttempts = row.attempts;
   await database.accountingDocument.update({ where: { id: row.id }, data: { attempts: { increment: 1 } } });
+  // A call the shared budget held back (or QuickBooks refused with a 429) was never carried out, so it is no attempt
+  // that may have landed. Counted as one, it would make the next run look the document up before sending it, and
+  // the lookup takes from the same budget: with a backlog, most of the budget went to lookups (bench/accounting.ts).
+  books = uncountedWhenWaiting(books, () => database.accountingDocument.update({ where: { id: row!.id }, data: { attempts: previousAttempts } }));
   const updating = row.qboId !== null;
 
   // An earlier attempt may have landed without our hearing the answer: look before sending again.
@@ -163,6 +167,25 @@ export async function postAccountingDocument(database: PrismaClient, books: Book
     }
     return fail(database, row.id, input, refusal.problem);
   }
+}
+
+/** `books` that, when a call is told to wait (RateLimitedError: nothing was sent), first runs `uncount`. */
+function uncountedWhenWaiting(books: BooksPort, uncount: () => Promise<unknown>): BooksPort {
+  const unlessWaiting = async <T>(call: () => Promise<T>): Promise<T> => {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof RateLimitedError) await uncount();
+      throw error;
+    }
+  };
+  return {
+    create: (entity, payload, requestId) => unlessWaiting(() => books.create(entity, payload, requestId)),
+    update: (entity, payload, requestId) => unlessWaiting(() => books.update(entity, payload, requestId)),
+    findByDocNumber: (entity, docNumber) => unlessWaiting(() => books.findByDocNumber(entity, docNumber)),
+    read: (entity, id) => unlessWaiting(() => books.read(entity, id)),
+    refusalOf: (error, context) => books.refusalOf(error, context),
+  };
 }
 
 /** The merchant's books already use the DocNumber for a document of their own: the next free variant. */
