@@ -86,7 +86,8 @@ export const postShopifyOrderJob = defineJob({
   tenantOf: (payload) => payload.tenantId,
   // An order's sale and refunds take turns: one job at a time writes the ledger rows (and the customer) of an order.
   orderingKey: (payload) => `accounting-shopify-order:${payload.orderId}`,
-  policy: { retryLimit: 10, retryDelaySeconds: 5, retryDelayMaxSeconds: 900, batchSize: 10, localConcurrency: 4 },
+  // A QuickBooks or vendor blip passes in seconds: waits stay under two minutes, so a document is not held back for long.
+  policy: { retryLimit: 10, retryDelaySeconds: 5, retryDelayMaxSeconds: 120, batchSize: 10, localConcurrency: 4 },
   async handle({ tenantId, orderId, refundId }, context) {
     const started = new Date();
     const result = await postShopifyOrder(db(), tenantId, orderId, refundId);

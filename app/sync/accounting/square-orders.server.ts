@@ -62,7 +62,8 @@ export const postSquareOrderJob = defineJob({
   tenantOf: (payload) => payload.tenantId,
   // One order's postings take turns: the ledger rows of one order are written by one job at a time.
   orderingKey: (payload) => `accounting-square-order:${payload.orderId}`,
-  policy: { retryLimit: 10, retryDelaySeconds: 5, retryDelayMaxSeconds: 900, batchSize: 10, localConcurrency: 4 },
+  // A QuickBooks or vendor blip passes in seconds: waits stay under two minutes, so a document is not held back for long.
+  policy: { retryLimit: 10, retryDelaySeconds: 5, retryDelayMaxSeconds: 120, batchSize: 10, localConcurrency: 4 },
   async handle({ tenantId, orderId }, context) {
     const started = new Date();
     const result = await postSquareOrder(db(), tenantId, orderId);

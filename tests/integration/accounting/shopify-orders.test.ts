@@ -121,10 +121,10 @@ describe("Shopify orders into QuickBooks", () => {
 
     // Webhooks are on their way: wait until every order and refund has its receipt, then until all is quiet.
     await expect
-      .poll(async () => app.db.db().accountingDocument.count({ where: { tenantId, kind: { in: ["sale", "refund"] }, status: "POSTED" } }), { timeout: 150_000, interval: 250 })
+      .poll(async () => app.db.db().accountingDocument.count({ where: { tenantId, kind: { in: ["sale", "refund"] }, status: "POSTED" } }), { timeout: 240_000, interval: 250 })
       .toBe(orders.length + refunds.length);
     // A job that met several faults in a row may still wait out its retry backoff, with nothing left to post.
-    await waitUntilPosted(150_000);
+    await waitUntilPosted(240_000);
     sandboxes.intuit.resetFaults();
     sandboxes.shopify.resetFaults();
 
@@ -163,7 +163,7 @@ describe("Shopify orders into QuickBooks", () => {
     const ledger = await app.db.db().accountingDocument.groupBy({ by: ["status"], where: { tenantId }, _count: true });
     expect(ledger).toEqual([expect.objectContaining({ status: "POSTED" })]);
     expect(await app.db.db().syncIssue.findMany({ where: { tenantId, status: "OPEN" }, select: { key: true, message: true } })).toEqual([]);
-  }, 330_000);
+  }, 500_000);
 
   it("posts nothing for a webhook delivered again, as a redelivery or as a new event", async () => {
     const before = { receipts: sandboxes.intuit.documents(realmId, "SalesReceipt").count, refunds: sandboxes.intuit.documents(realmId, "RefundReceipt").count };
