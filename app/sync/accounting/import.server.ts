@@ -373,18 +373,23 @@ async function settlePage(
 ): Promise<{ page: ImportPage; posted: number; notPosted: number; toSend: string[] }> {
   const pending = page.orderIds.filter((orderId) => !page.settled.includes(orderId));
   if (pending.length === 0) return { page, posted: 0, notPosted: 0, toSend: [] };
-  const [receipts, problems] = await Promise.all([
-    database.accountingDocument.findMany({ where: { tenantId, source: "square", sourceId: { in: pending }, kind: { in: PRINCIPAL_KINDS }, status: { in: ["POSTED", "FAILED"] } }, select: { sourceId: true, status: true } }),
+  const [documents, problems, live] = await Promise.all([
+    database.accountingDocument.findMany({ where: { tenantId, source: "square", sourceId: { in: pending } }, select: { sourceId: true, kind: true, status: true } }),
     database.syncIssue.findMany({
       where: { tenantId, status: { in: ["OPEN", "DISMISSED"] }, lastSeenAt: { gte: new Date(page.sentAt) }, key: { in: pending.flatMap((orderId) => [`accounting-square-order:${orderId}`, `square-order:${orderId}`]) } },
       select: { key: true },
     }),
+    ordersWithLiveJobs(database, tenantId, pending),
   ]);
+  // An order is settled once its job is over and none of its documents waits to be sent: its receipt can be
+  // posted while the fee entry after it is still going, or was cut short by a revoked grant (then it is sent again).
+  const unfinished = new Set([...live, ...documents.filter((document) => document.status === "PENDING").map((document) => document.sourceId)]);
+  const receipts = documents.filter((document) => PRINCIPAL_KINDS.includes(document.kind) && !unfinished.has(document.sourceId));
   const postedIds = new Set(receipts.filter((receipt) => receipt.status === "POSTED").map((receipt) => receipt.sourceId));
   const refusedIds = new Set(receipts.filter((receipt) => receipt.status === "FAILED").map((receipt) => receipt.sourceId));
   const problemIds = new Set(problems.map((issue) => issue.key.slice(issue.key.lastIndexOf(":") + 1)));
   const posted = pending.filter((orderId) => postedIds.has(orderId));
-  const notPosted = pending.filter((orderId) => !postedIds.has(orderId) && (refusedIds.has(orderId) || problemIds.has(orderId)));
+  const notPosted = pending.filter((orderId) => !postedIds.has(orderId) && !live.has(orderId) && (refusedIds.has(orderId) || problemIds.has(orderId)));
   const now = new Date();
   let next: ImportPage = { ...page, settled: [...page.settled, ...posted, ...notPosted] };
   if (posted.length + notPosted.length > 0) next = { ...next, lastProgressAt: now.toISOString() };
@@ -393,7 +398,6 @@ async function settlePage(
   const stalled = options.resumed || now.getTime() - Date.parse(next.lastProgressAt) > STALLED_AFTER_MS;
   if (options.sendPending === false || waiting.length === 0 || !stalled) return { page: next, posted: posted.length, notPosted: notPosted.length, toSend: [] };
 
-  const live = await ordersWithLiveJobs(database, tenantId, waiting);
   const toSend: string[] = [];
   const givenUp: string[] = [];
   const sends = { ...next.sends };
