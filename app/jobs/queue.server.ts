@@ -244,6 +244,7 @@ async function settleFailure(
         provider: connection.provider,
         reason: message,
         message: `${message} Syncing with ${providerLabel(connection.provider)} is paused until you reconnect; nothing is lost.`,
+        pausedJob: { name: definition.name, payload },
       });
       logger.warn({ tenantId: connection.tenantId, provider: connection.provider }, "authorization lost; connection paused until the merchant reconnects");
       return { id: job.id, status: "completed", output: { paused: connection.provider } };

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { z } from "zod";
+import type { Prisma } from "~/db.server";
 
 /**
  * A job type: a name, the zod schema of its payload and the handler. The payload is validated when the job is
@@ -31,7 +32,7 @@ export interface JobContext {
   retryCount: number;
   logger: Logger;
   /** Sends follow-up jobs (e.g. a sweep fanning out one job per connection, or the next step of a paced import). */
-  send<S extends z.ZodType>(job: JobDefinition<S>, payload: z.input<S>, options?: { singletonKey?: string; priority?: number; startAfter?: Date }): Promise<string | null>;
+  send<S extends z.ZodType>(job: JobDefinition<S>, payload: z.input<S>, options?: { singletonKey?: string; priority?: number; startAfter?: Date; tx?: Prisma.TransactionClient }): Promise<string | null>;
 }
 
 export interface JobPolicy {

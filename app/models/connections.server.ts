@@ -1,6 +1,7 @@
 import type { Prisma, PrismaClient } from "~/db.server";
 import type { Provider } from "~/generated/prisma/client";
 import type { ConnectedAccount } from "~/integrations/connections/types";
+import { keepPausedJob } from "~/jobs/paused-jobs.server";
 import { openSecret, sealSecret, type KeyRing } from "~/security/encryption.server";
 import { reportSyncIssue, resolveSyncIssues } from "./sync-issues.server";
 
@@ -44,14 +45,16 @@ export async function resolveConnectionIssues(db: Db, tenantId: string, provider
 
 /**
  * A connection that lost its authorization: NEEDS_REAUTH, its syncs wait, and one open issue tells the merchant
- * what to do (repeats increment the same issue).
+ * what to do (repeats increment the same issue). The job that found out, if any, waits for the reconnect.
  */
 export async function markConnectionNeedsReauth(
   db: PrismaClient,
-  input: { tenantId: string; provider: Provider; reason: string; message: string },
+  input: { tenantId: string; provider: Provider; reason: string; message: string; pausedJob?: { name: string; payload: unknown } },
 ): Promise<void> {
   await db.$transaction(async (tx) => {
     await tx.connection.updateMany({ where: { tenantId: input.tenantId, provider: input.provider }, data: { status: "NEEDS_REAUTH", lastError: input.reason } });
+    // The job that found out is kept with the mark, and sent again once the merchant reconnects.
+    if (input.pausedJob) await keepPausedJob(tx, { tenantId: input.tenantId, provider: input.provider, ...input.pausedJob });
     await reportSyncIssue(tx, {
       tenantId: input.tenantId,
       key: connectionIssueKey(input.provider, "reauth"),

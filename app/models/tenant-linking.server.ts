@@ -40,6 +40,7 @@ export const TENANT_SCOPED_TABLES = [
   "InventoryAlignment",
   "AccountingDocument",
   "AccountingImport",
+  "PausedJob",
 ] as const;
 
 function hashCode(normalized: string): string {
@@ -143,6 +144,8 @@ async function joinTenants(tx: Prisma.TransactionClient, input: { tenantId: stri
   await tx.syncIssue.deleteMany({
     where: { tenantId: joined.id, key: { in: (await tx.syncIssue.findMany({ where: { tenantId: survivor.id }, select: { key: true } })).map((issue) => issue.key) } },
   });
+  // A paused job names its tenant in its payload: it runs for the account that remains.
+  await tx.$executeRaw`UPDATE "PausedJob" SET "payload" = jsonb_set("payload", '{tenantId}', to_jsonb(${survivor.id}::text)) WHERE "tenantId" = ${joined.id}::uuid AND "payload" ? 'tenantId'`;
   for (const table of TENANT_SCOPED_TABLES) {
     await tx.$executeRawUnsafe(`UPDATE "${table}" SET "tenantId" = $1::uuid WHERE "tenantId" = $2::uuid`, survivor.id, joined.id);
   }

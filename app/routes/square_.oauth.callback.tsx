@@ -3,12 +3,20 @@ import { useLoaderData } from "@remix-run/react";
 import { ConnectionResultPage } from "~/components/ConnectionResultPage";
 import { db } from "~/db.server";
 import { completeConnection } from "~/integrations/connections/flow.server";
+import { runningJobQueue } from "~/runtime.server";
+import { retryJobSender } from "~/sync/retry-jobs.server";
 import { openMerchantSession } from "~/security/merchant-session.server";
 
 // Square sends the merchant back here after its consent page (the one registered redirect URL), both when a
 // merchant area connects Square and when a merchant signs in to (or installs) the Square merchant area.
+// Jobs stopped by the lost authorization go again through the queue (absent only when the route runs without the runtime).
+const resumeThrough = () => {
+  const queue = runningJobQueue();
+  return queue ? retryJobSender(queue) : undefined;
+};
+
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  const outcome = await completeConnection(db(), "SQUARE", new URL(request.url));
+  const outcome = await completeConnection(db(), "SQUARE", new URL(request.url), { resumeJobs: resumeThrough() });
   if (outcome.ok && outcome.signedIn) {
     const cookie = await openMerchantSession(db(), { tenantId: outcome.signedIn.tenantId, squareMerchantId: outcome.signedIn.squareMerchantId });
     throw redirect(outcome.returnTo, { headers: { "Set-Cookie": cookie } });

@@ -3,7 +3,9 @@ import { z } from "zod";
 import { db, type Prisma } from "~/db.server";
 import type { SyncKind } from "~/generated/prisma/enums";
 import type { JobQueue } from "~/jobs/queue.server";
+import { resumeTenantPausedJobs } from "~/jobs/paused-jobs.server";
 import { defineJob, type JobContext } from "~/jobs/registry";
+import { retryJobSender } from "./retry-jobs.server";
 
 /**
  * Each sync's recurring reconciliation: a pg-boss schedule keyed by the sync's id, created and removed in the
@@ -36,6 +38,8 @@ export const reconcileSyncJob = defineJob({
       context.logger.info({ syncId }, "sync is off or a connection is not active; reconciliation skipped");
       return;
     }
+    // Jobs paused by a lost authorization go again if their reconnect did not send them (it was cut short).
+    await resumeTenantPausedJobs(db(), retryJobSender(context), tenantId);
     const reconcile = reconcilers.get(sync.kind);
     if (!reconcile) {
       context.logger.info({ syncId, kind: sync.kind }, "no reconciler for this kind of sync yet");

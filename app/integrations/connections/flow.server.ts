@@ -1,5 +1,6 @@
 import { getConfig } from "~/config.server";
 import type { PrismaClient } from "~/db.server";
+import { resumePausedJobs } from "~/jobs/paused-jobs.server";
 import { quickBooksConnector } from "~/integrations/quickbooks/connector.server";
 import { squareConnector } from "~/integrations/square/connector.server";
 import {
@@ -10,6 +11,7 @@ import {
   readConnectionCredentials,
   saveConnectionCredentials,
 } from "~/models/connections.server";
+import type { SendRetryJob } from "~/models/sync-issues.server";
 import { signInSquareTenant } from "~/models/tenants.server";
 import { logger } from "~/observability/logger.server";
 import { consumeOAuthState, createOAuthState, OAuthStateError } from "~/security/oauth-state.server";
@@ -46,8 +48,11 @@ export type ConnectionOutcome =
   | { ok: true; returnTo: string; account: string; signedIn?: { tenantId: string; squareMerchantId: string; installed: boolean } }
   | { ok: false; title: string; message: string; returnTo: string | null };
 
-/** Handles the vendor's redirect back. Never throws for what a merchant can cause: it says what happened. */
-export async function completeConnection(db: PrismaClient, provider: ConnectableProvider, callbackUrl: URL): Promise<ConnectionOutcome> {
+/**
+ * Handles the vendor's redirect back. Never throws for what a merchant can cause: it says what happened.
+ * With `resumeJobs`, the jobs that stopped when the tenant's authorization was lost are sent again through it.
+ */
+export async function completeConnection(db: PrismaClient, provider: ConnectableProvider, callbackUrl: URL, options: { resumeJobs?: SendRetryJob } = {}): Promise<ConnectionOutcome> {
   const label = providerLabel(provider);
   const failureTitle = (purpose: string) => (purpose === "SQUARE_SIGN_IN" ? "You are not signed in" : `${label} was not connected`);
   let flow: Awaited<ReturnType<typeof consumeOAuthState>>;
@@ -78,11 +83,13 @@ export async function completeConnection(db: PrismaClient, provider: Connectable
     if (flow.purpose === "SQUARE_SIGN_IN") {
       const { tenantId, installed } = await signInSquareTenant(db, getKeyRing(getConfig()), account);
       logger.info({ tenantId, installed, account: account.externalId }, installed ? "tenant installed from Square" : "merchant signed in with Square");
+      await resumeAfterReconnect(db, options.resumeJobs, { tenantId, provider });
       return { ok: true, returnTo: flow.returnTo, account: account.displayName, signedIn: { tenantId, squareMerchantId: account.externalId, installed } };
     }
     if (!flow.tenantId) throw new Error("A connection state without a tenant");
     await saveConnectionCredentials(db, getKeyRing(getConfig()), { ...account, tenantId: flow.tenantId, provider, actor: flow.actor });
     logger.info({ tenantId: flow.tenantId, provider, account: account.externalId }, "connection established");
+    await resumeAfterReconnect(db, options.resumeJobs, { tenantId: flow.tenantId, provider });
     return { ok: true, returnTo: flow.returnTo, account: account.displayName };
   } catch (error) {
     if (error instanceof ConnectionBelongsToAnotherTenantError) {
@@ -100,6 +107,16 @@ export async function completeConnection(db: PrismaClient, provider: Connectable
       message: `${label} did not complete the connection (the approval may have expired). Nothing was stored. Please try connecting again.`,
       returnTo: flow.returnTo,
     };
+  }
+}
+
+/** The connection is stored either way: a failure to send its paused jobs is logged, and a later reconciliation sends them. */
+async function resumeAfterReconnect(db: PrismaClient, send: SendRetryJob | undefined, input: { tenantId: string; provider: ConnectableProvider }): Promise<void> {
+  if (!send) return;
+  try {
+    await resumePausedJobs(db, send, input);
+  } catch (error) {
+    logger.error({ err: error, ...input }, "paused jobs were not sent again after reconnecting");
   }
 }
 

@@ -211,4 +211,42 @@ describe("Shopify orders into QuickBooks", () => {
     const refundReceipt = sandboxes.intuit.documents(realmId, "RefundReceipt").documents.find((document) => document.docNumber === `SH-${order.name}-R1`);
     expect(refundReceipt?.totalCents).toBe(refundTotal(order, refund).shop);
   }, 150_000);
+
+  it("keeps an order whose posting met a revoked QuickBooks grant, and posts it once the merchant reconnects", async () => {
+    const revoked = await fetch(`${sandboxes.intuit.url}/_sandbox/companies/${realmId}/disconnect`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    expect(revoked.ok).toBe(true);
+    const order = sandboxes.shopify.createOrder(DEMO_SHOP, { lines: [{ sku: "TB-PIN-LOGO", quantity: 4 }], taxRate: "0.08875" });
+    const orderId = `gid://shopify/Order/${order.id}`;
+
+    // The job finds QuickBooks refusing the token: the connection waits for the merchant, and so does the job.
+    await expect.poll(async () => (await app.db.db().connection.findFirstOrThrow({ where: { tenantId, provider: "QUICKBOOKS" } })).status, { timeout: 60_000, interval: 250 }).toBe("NEEDS_REAUTH");
+    await expect.poll(async () => app.db.db().pausedJob.count({ where: { tenantId, jobName: JOB } }), { timeout: 60_000, interval: 250 }).toBe(1);
+    const paused = await app.db.db().pausedJob.findMany({ where: { tenantId }, select: { provider: true, jobName: true, payload: true } });
+    expect(paused).toContainEqual({ provider: "QUICKBOOKS", jobName: JOB, payload: expect.objectContaining({ orderId }) });
+    expect(await app.db.db().accountingDocument.count({ where: { tenantId, sourceId: orderId, status: "POSTED" } })).toBe(0);
+    // Nothing else runs it meanwhile, however long the merchant takes.
+    expect(await jobCount(["created", "retry", "active"])).toBe(0);
+
+    // Another tenant's reconnect sends none of this tenant's jobs.
+    const { resumePausedJobs } = await import("~/jobs/paused-jobs.server");
+    const { retryJobSender } = await import("~/sync/retry-jobs.server");
+    const send = retryJobSender(app.runtime.jobQueue());
+    expect(await resumePausedJobs(app.db.db(), send, { tenantId: crypto.randomUUID(), provider: "QUICKBOOKS" })).toBe(0);
+    // Nor does a reconnect of this tenant before the connection is active again.
+    expect(await resumePausedJobs(app.db.db(), send, { tenantId, provider: "QUICKBOOKS" })).toBe(0);
+    expect(await app.db.db().pausedJob.count({ where: { tenantId } })).toBe(paused.length);
+
+    // The merchant reconnects QuickBooks, as the callback route does it.
+    const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "QUICKBOOKS", actor: "test", returnTo: "http://admin.example/connections" });
+    const callback = await answerConsentPage(authorizeUrl, { account: { field: "realmId", value: realmId }, button: { field: "action", value: "connect" } });
+    expect(await app.flow.completeConnection(app.db.db(), "QUICKBOOKS", callback, { resumeJobs: send })).toMatchObject({ ok: true });
+    expect(await app.db.db().pausedJob.count({ where: { tenantId } })).toBe(0);
+
+    await expect.poll(async () => app.db.db().accountingDocument.count({ where: { tenantId, sourceId: orderId, kind: "sale", status: "POSTED" } }), { timeout: 60_000, interval: 250 }).toBe(1);
+    await waitUntilPosted(60_000);
+    const receipts = sandboxes.intuit.documents(realmId, "SalesReceipt").documents.filter((document) => document.docNumber === `SH-${order.name}`);
+    expect(receipts.map((receipt) => receipt.totalCents)).toEqual([orderTotals(order).total.shop]);
+    // A second reconnect has nothing left to send.
+    expect(await resumePausedJobs(app.db.db(), send, { tenantId, provider: "QUICKBOOKS" })).toBe(0);
+  }, 180_000);
 });
