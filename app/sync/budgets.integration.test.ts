@@ -3,7 +3,7 @@ import { SANDBOX_SQUARE_APPLICATION_ID, SANDBOX_SQUARE_APPLICATION_SECRET, SANDB
 import { freePorts } from "../../tests/support/ports";
 import { getDatabase, openDatabase, type Database } from "~/db.server";
 import { RateLimitedError } from "~/jobs/errors";
-import { takeBudget, recordShopifyThrottleStatus } from "./budgets.server";
+import { DEFAULT_BUCKETS, takeBudget, recordShopifyThrottleStatus } from "./budgets.server";
 import { tryAcquireLease } from "./leases.server";
 import { callVendor, withSquareCatalogWrite } from "./vendor-calls.server";
 import { SquareClient, SquareError } from "square";
@@ -119,10 +119,12 @@ describe("calling a vendor", () => {
       await callVendor(database.prisma, { provider: "QUICKBOOKS", account: "9130000000000002" }, async () => (calls += 1)).catch((error: unknown) => (refusal = error));
     }
     expect(refusal).toBeInstanceOf(RateLimitedError);
-    // The burst of 50, plus what refilled at 450 a minute while the loop ran.
-    const refilled = ((Date.now() - started) / 1000) * 7.5;
-    expect(calls).toBeGreaterThanOrEqual(50);
-    expect(calls).toBeLessThanOrEqual(50 + Math.ceil(refilled));
+    // The burst of 25, plus what refilled at 475 a minute while the loop ran.
+    const { capacity, refillPerSecond } = DEFAULT_BUCKETS.QUICKBOOKS;
+    expect(capacity + refillPerSecond * 60).toBeLessThanOrEqual(500);
+    const refilled = ((Date.now() - started) / 1000) * refillPerSecond;
+    expect(calls).toBeGreaterThanOrEqual(capacity);
+    expect(calls).toBeLessThanOrEqual(capacity + Math.ceil(refilled));
     expect((refusal as RateLimitedError).retryAfterMs).toBeGreaterThan(0);
   });
 

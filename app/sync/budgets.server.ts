@@ -6,8 +6,10 @@ import type { Provider } from "~/generated/prisma/enums";
  * from a bucket is one UPDATE under the row's lock, computed with the database's clock, so any number of
  * processes on any number of machines agree. Work that finds the bucket empty is told how long to wait.
  *
- *  - QuickBooks: 500 requests per minute per realm. A bucket of 50 refilled at 450 a minute can never let more
- *    than 500 through in any 60 seconds (50 + 450), and still allows short bursts.
+ *  - QuickBooks: 500 requests per minute per realm, counted by Intuit over any 60 seconds. A bucket of 25 refilled
+ *    at 475 a minute can never let more than 500 through in any 60 seconds (25 + 475), so QuickBooks never answers
+ *    429 for our pace; steadily it runs at 95% of the ceiling. A bigger burst would cost steady pace one for one,
+ *    and ten calls in flight per realm already keep the pipe full.
  *  - Shopify: the GraphQL query-cost bucket per shop. Each response's `throttleStatus` is the truth and
  *    replaces the local estimate (recordShopifyThrottleStatus); the defaults are the Standard plan's.
  *  - Square publishes no numbers: it is not metered here; its 429s make the job wait (rate-limit errors).
@@ -21,7 +23,7 @@ export interface BucketShape {
 }
 
 export const DEFAULT_BUCKETS: Record<"QUICKBOOKS" | "SHOPIFY", BucketShape> = {
-  QUICKBOOKS: { capacity: 50, refillPerSecond: 450 / 60 },
+  QUICKBOOKS: { capacity: 25, refillPerSecond: 475 / 60 },
   SHOPIFY: { capacity: 2_000, refillPerSecond: 100 },
 };
 

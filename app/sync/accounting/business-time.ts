@@ -59,7 +59,7 @@ export interface BacklogEstimate {
 /**
  * How long the rest of an import takes at QuickBooks' pace: documents left × calls per document ÷ the calls the
  * realm's budget allows per minute. QuickBooks, not Square, sets the pace: 500 calls a minute per company, of
- * which the shared budget lets 450 a minute through steadily (app/sync/budgets.server.ts).
+ * which the shared budget lets 475 a minute through steadily (app/sync/budgets.server.ts).
  */
 export function estimateBacklog(input: { ordersLeft: number; documentsPerOrder: number; callsPerDocument: number; callsPerMinute: number }): BacklogEstimate {
   if (input.callsPerMinute <= 0) throw new RangeError("callsPerMinute must be positive");

@@ -60,7 +60,7 @@ const MAX_SENDS_PER_ORDER = 3;
 const DEFAULT_DOCUMENTS_PER_ORDER = 1.5;
 /** One create per document, plus about one call in ten for new items and customers and look-ups after lost answers. */
 const CALLS_PER_DOCUMENT = 1.1;
-/** What the shared budget lets through per minute, steadily (50 of QuickBooks' 500 are kept for bursts). */
+/** What the shared budget lets through per minute, steadily (25 of QuickBooks' 500 are kept for bursts). */
 export const QUICKBOOKS_CALLS_PER_MINUTE = DEFAULT_BUCKETS.QUICKBOOKS.refillPerSecond * 60;
 
 const isoInstant = z.iso.datetime({ offset: true });
