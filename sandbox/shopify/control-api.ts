@@ -110,6 +110,8 @@ const orderBody = z.strictObject({
   locationId: anyId.optional(),
   source: z.enum(["web", "pos"]).optional(),
   fulfilled: z.boolean().optional(),
+  // No webhooks: a sale whose webhooks never reach the app (a test of the sync's catch-up).
+  silent: z.boolean().optional(),
 });
 
 const refundBody = z.strictObject({
@@ -119,6 +121,7 @@ const refundBody = z.strictObject({
   note: z.string().max(5000).optional(),
   restock: z.boolean().optional(),
   processedAt: timestamp.optional(),
+  silent: z.boolean().optional(),
 });
 
 const generateBody = z.strictObject({
@@ -274,7 +277,8 @@ export function controlApi(core: SandboxCore): express.Router {
   });
   // Orders paid on Shopify's side (online or at a POS till), and their refunds.
   router.post("/_sandbox/shops/:shop/orders", (request, response) => {
-    const order = core.createOrder(request.params.shop ?? "", parse(orderBody, request.body));
+    const { silent, ...orderRequest } = parse(orderBody, request.body);
+    const order = core.createOrder(request.params.shop ?? "", orderRequest, { silent });
     response.status(201).json({ order: orderSummary(order) });
   });
   router.post("/_sandbox/shops/:shop/orders/generate", (request, response) => {
@@ -282,7 +286,8 @@ export function controlApi(core: SandboxCore): express.Router {
     response.status(201).json({ orders: orders.length, refunds: refunds.length, first: orders[0]?.name ?? null, last: orders.at(-1)?.name ?? null });
   });
   router.post("/_sandbox/shops/:shop/orders/:order/refunds", (request, response) => {
-    const { order, refund } = core.refundOrder(request.params.shop ?? "", request.params.order ?? "", parse(refundBody, request.body));
+    const { silent, ...refundRequest } = parse(refundBody, request.body);
+    const { order, refund } = core.refundOrder(request.params.shop ?? "", request.params.order ?? "", refundRequest, { silent });
     response.status(201).json({ refund: refundSummary(order, refund), order: orderSummary(order) });
   });
   router.post("/_sandbox/shops/:shop/inventory", (request, response) => {

@@ -102,10 +102,11 @@ export interface ShopifySandbox {
   /**
    * A paid order (README "Orders"), its units taken from stock as `sell` takes them; sends orders/create and
    * orders/paid. Throws OrderRequestError (status 400/404/409) for a request the control API would refuse.
+   * `silent`: no webhooks at all, as for a sale whose webhooks never reach the app.
    */
-  createOrder(shop: string, order: NewOrderRequest): OrderRecord;
-  /** A refund of an order (by id or gid); sends refunds/create and orders/updated. */
-  refundOrder(shop: string, orderId: number | string, refund: RefundRequest): { order: OrderRecord; refund: RefundRecord };
+  createOrder(shop: string, order: NewOrderRequest, options?: { silent?: boolean }): OrderRecord;
+  /** A refund of an order (by id or gid); sends refunds/create and orders/updated (none when `silent`). */
+  refundOrder(shop: string, orderId: number | string, refund: RefundRequest, options?: { silent?: boolean }): { order: OrderRecord; refund: RefundRecord };
   /** A generated order history for benchmarks and the demo (order-generator.ts). */
   generateOrders(shop: string, options: GenerateOrdersOptions): GeneratedOrders;
   /** Sets available at a location directly (test setup); sends inventory_levels/update unless silent. */
@@ -197,8 +198,8 @@ export async function startShopifySandbox(options: ShopifySandboxOptions): Promi
     resetFaults: () => core.faults.reset(),
     flushWebhooks: () => core.faults.flushDeliveries(),
     sell: (shop, item, sale) => core.sell(shop, item, sale),
-    createOrder: (shop, order) => core.createOrder(shop, order),
-    refundOrder: (shop, orderId, refund) => core.refundOrder(shop, orderId, refund),
+    createOrder: (shop, order, orderOptions) => core.createOrder(shop, order, orderOptions),
+    refundOrder: (shop, orderId, refund, refundOptions) => core.refundOrder(shop, orderId, refund, refundOptions),
     generateOrders: (shop, options) => generateOrders(core, shop, options),
     setAvailable: (shop, item, locationId, available, setOptions) => core.inventory.setAvailable(core.shop(shop), item, locationId, available, setOptions),
     available: (shop, item, locationId) => {

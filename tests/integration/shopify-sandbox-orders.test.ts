@@ -685,6 +685,32 @@ describe("webhooks", () => {
     expect(raised.body.deliveries).toHaveLength(1);
     expect(JSON.parse(raised.body.deliveries[0]!.body)).toMatchObject({ id: orderId, financial_status: "partially_refunded", refunds: [{ id: refundId }] });
   });
+
+  it("sends nothing for a silent order and refund (webhooks that never arrive), which the Admin API still lists by updated_at", async () => {
+    const deliveriesBefore = sandbox.deliveries().length;
+    const since = new Date(Date.now() - 1000).toISOString();
+    const summary = await createOrder({ lines: [{ sku: "TB-PIN-LOGO", quantity: 2 }], taxRate: "0.08875", silent: true });
+    const answer = await refund(summary, { lines: [{ lineItemId: summary.lineItems[0]!.id, quantity: 1 }], silent: true });
+    expect(answer.status, answer.body.error).toBe(201);
+    // Another order, not silent: its webhooks go out (and show the silent ones were not merely late).
+    const loud = await createOrder({ lines: [{ sku: "TB-PIN-LOGO", quantity: 1 }] });
+    await waitUntil(() => webhooksAbout("orders/paid", loud.legacyResourceId).length === 1);
+
+    const orderId = summary.legacyResourceId;
+    const refundId = Number(answer.body.refund.id.split("/").at(-1));
+    expect(webhooksAbout("orders/create", orderId)).toEqual([]);
+    expect(webhooksAbout("orders/paid", orderId)).toEqual([]);
+    expect(webhooksAbout("orders/updated", orderId)).toEqual([]);
+    expect(webhooksAbout("refunds/create", refundId)).toEqual([]);
+    const topics = sandbox.deliveries().slice(deliveriesBefore).map((delivery) => ({ topic: delivery.topic, id: (JSON.parse(delivery.body) as { id?: number }).id }));
+    expect(topics.filter((delivery) => delivery.id === orderId || delivery.id === refundId)).toEqual([]);
+
+    const listed = await graphql<{ orders: { nodes: { id: string; displayFinancialStatus: string; refunds: { id: string }[] }[] } }>(
+      `query($query: String) { orders(first: 10, query: $query, sortKey: UPDATED_AT) { nodes { id displayFinancialStatus refunds(first: 5) { id } } } }`,
+      { query: `updated_at:>='${since}'` },
+    );
+    expect(listed.data!.orders.nodes).toContainEqual({ id: summary.id, displayFinancialStatus: "PARTIALLY_REFUNDED", refunds: [{ id: answer.body.refund.id }] });
+  });
 });
 
 describe("stock", () => {

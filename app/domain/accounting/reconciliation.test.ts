@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { buildDailySummary, groupByBusinessDay } from "./daily-summary";
 import type { PostingContext } from "./posting";
 import { journalEntryReadSchema, salesTransactionReadSchema, type PlannedDocument } from "./quickbooks-documents";
-import { reconcile, type PostedDocument } from "./reconciliation";
+import { postedDocumentsOf, reconcile, type LedgerRow, type PostedDocument } from "./reconciliation";
 import { buildRefundDocuments } from "./refund-receipt";
 import { buildSaleDocuments } from "./sales-receipt";
 import type { SourceRefund, SourceSale } from "./source-sale";
@@ -148,5 +148,52 @@ describe("reconcile", () => {
     const [day] = reconcile(sales, refunds, [], ctx);
     expect(day?.problems).toEqual(["The documents Square at Main St on 2026-11-26 calls for cannot be worked out: Processing fees have no expense account."]);
     expect(day?.inBalance).toBe(false);
+  });
+});
+
+describe("postedDocumentsOf", () => {
+  const row = (document: PlannedDocument, sourceId: string, more: Partial<LedgerRow> = {}): LedgerRow => ({
+    entity: document.entity,
+    kind: document.kind,
+    payload: JSON.parse(JSON.stringify(document.payload)),
+    sourceId,
+    locationId: "LOC-1",
+    txnDate: "2026-11-26",
+    docNumber: document.docNumber,
+    ...more,
+  });
+
+  it("reads the ledger's per-order rows back into the documents QuickBooks holds, each covering its own record", () => {
+    const ctx = perOrder();
+    const rows = [
+      ...sales.flatMap((sale) => Object.values(buildSaleDocuments(sale, ctx)).flatMap((document) => (document ? [row(document, sale.sourceId)] : []))),
+      ...refunds.flatMap((refund) => Object.values(buildRefundDocuments(refund, ctx)).flatMap((document) => (document ? [row(document, refund.refundId)] : []))),
+    ];
+    const { documents, unreadable } = postedDocumentsOf(rows, { source: "square", locationId: "LOC-1", recordsOfDay: () => ["A", "B", "R1"] });
+    expect(unreadable).toEqual([]);
+    expect(documents.map((document) => [document.kind, document.covers])).toEqual(rows.map((entry) => [entry.kind, [entry.sourceId]]));
+    expect(reconcile(sales, refunds, documents, ctx)[0]?.inBalance).toBe(true);
+    // Without the fee entry of sale A, the day is short by exactly its fee.
+    const withoutFee = postedDocumentsOf(rows.filter((entry) => !(entry.sourceId === "A" && entry.kind === "sale_fees")), { source: "square", locationId: "LOC-1", recordsOfDay: () => [] });
+    const [day] = reconcile(sales, refunds, withoutFee.documents, ctx);
+    expect(day?.differences.map((difference) => [difference.account.name, difference.difference.amount])).toEqual([
+      ["Undeposited Funds", 79],
+      ["Merchant account fees", -79],
+    ]);
+  });
+
+  it("counts a daily summary as covering every record of its day, and sets apart a row it cannot read", () => {
+    const ctx = fixtureContext([...sales, ...refunds]);
+    const [group] = groupByBusinessDay(sales, refunds);
+    const summary = buildDailySummary(group!, ctx).document!;
+    const broken = { ...row(summary, "LOC-1@2026-11-25", { txnDate: "2026-11-25", docNumber: "SQD-BROKEN" }), payload: { Line: "not lines" } };
+    const { documents, unreadable } = postedDocumentsOf([row(summary, "LOC-1@2026-11-26"), broken], {
+      source: "square",
+      locationId: "LOC-1",
+      recordsOfDay: (day) => (day === "2026-11-26" ? ["A", "B", "R1"] : []),
+    });
+    expect(documents).toEqual([expect.objectContaining({ kind: "daily_summary", covers: ["A", "B", "R1"], businessDate: "2026-11-26" })]);
+    expect(unreadable.map((entry) => entry.docNumber)).toEqual(["SQD-BROKEN"]);
+    expect(reconcile(sales, refunds, documents, ctx)[0]).toMatchObject({ inBalance: true, missing: [] });
   });
 });

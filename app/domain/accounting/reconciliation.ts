@@ -8,8 +8,9 @@
  * duplicate: the complaint merchants make most about accounting syncs), and documents for records the source no
  * longer has. Every difference comes with its amount and a sentence saying what probably happened.
  */
+import { z } from "zod";
 import { buildDailySummary, groupByBusinessDay, type DailyGroup } from "./daily-summary";
-import type { DocumentKind } from "./document-keys";
+import { DOCUMENT_KINDS, type DocumentKind } from "./document-keys";
 import { balancesOf, itemIncomeAccounts, SALES_TAX_ACCOUNT, type Balances, type LedgerDocument } from "./ledger";
 import { tenderRoute, TENDER_KIND_ORDER, type AccountingMapping } from "./mapping";
 import { formatDecimal, money, sum, type Money } from "./money";
@@ -229,4 +230,70 @@ export function reconcile(sales: readonly SourceSale[], refunds: readonly Source
         inBalance: problems.length === 0 && differences.length === 0 && missing.length === 0 && duplicates.length === 0 && unexpected.length === 0,
       };
     });
+}
+
+// ---- The ledger's side --------------------------------------------------------------------------------------
+
+const ledgerLine = z.looseObject({
+  Amount: z.number(),
+  DetailType: z.string(),
+  SalesItemLineDetail: z.looseObject({ ItemRef: z.looseObject({ value: z.string() }).optional() }).optional(),
+  DiscountLineDetail: z.looseObject({ DiscountAccountRef: z.looseObject({ value: z.string() }).optional() }).optional(),
+  JournalEntryLineDetail: z.looseObject({ PostingType: z.enum(["Debit", "Credit"]), AccountRef: z.looseObject({ value: z.string() }) }).optional(),
+});
+/** What the ledger keeps of a posted document (the payload sent), as far as account balances need it. */
+const ledgerPayload = z.looseObject({
+  Line: z.array(ledgerLine),
+  CurrencyRef: z.looseObject({ value: z.string() }).optional(),
+  DepositToAccountRef: z.looseObject({ value: z.string() }).optional(),
+  TxnTaxDetail: z.looseObject({ TotalTax: z.number().optional() }).optional(),
+  TotalAmt: z.number().optional(),
+});
+const ledgerEntity = z.enum(["SalesReceipt", "RefundReceipt", "JournalEntry"]);
+const documentKind = z.enum(DOCUMENT_KINDS);
+
+/** A posted row of the ledger (AccountingDocument), as far as reconciliation reads it. */
+export interface LedgerRow {
+  entity: string;
+  kind: string;
+  payload: unknown;
+  sourceId: string;
+  locationId: string | null;
+  txnDate: string;
+  docNumber: string;
+}
+
+/**
+ * The ledger's posted rows of one source and location as documents to reconcile. A per-order document covers its
+ * own record (the row's source id); a daily summary stands for every record of its day (`recordsOfDay`), so a day
+ * summarized whole has no record missing whichever way it is posted. Rows whose payload cannot be read are
+ * returned apart, so the merchant hears of them instead of a difference that is not there.
+ */
+export function postedDocumentsOf(
+  rows: readonly LedgerRow[],
+  input: { source: Source; locationId: string; recordsOfDay: (businessDate: string) => string[] },
+): { documents: PostedDocument[]; unreadable: LedgerRow[] } {
+  const documents: PostedDocument[] = [];
+  const unreadable: LedgerRow[] = [];
+  for (const row of rows) {
+    const entity = ledgerEntity.safeParse(row.entity);
+    const kind = documentKind.safeParse(row.kind);
+    const payload = ledgerPayload.safeParse(row.payload);
+    if (!entity.success || !kind.success || !payload.success) {
+      unreadable.push(row);
+      continue;
+    }
+    const covers = kind.data === "daily_summary" ? input.recordsOfDay(row.txnDate) : kind.data === "daily_correction" ? [] : [row.sourceId];
+    documents.push({
+      entity: entity.data,
+      payload: payload.data,
+      source: input.source,
+      locationId: row.locationId ?? input.locationId,
+      businessDate: row.txnDate,
+      kind: kind.data,
+      docNumber: row.docNumber,
+      covers,
+    });
+  }
+  return { documents, unreadable };
 }

@@ -6,6 +6,7 @@ import {
   ORDER_FOR_BOOKS_QUERY,
   ORDER_LINE_ITEMS_QUERY,
   ORDER_TRANSACTIONS_QUERY,
+  ORDERS_CHANGED_QUERY,
   REFUND_FOR_BOOKS_QUERY,
   REFUND_LINE_ITEMS_QUERY,
   SHOPIFY_ORDER_PAGES,
@@ -41,6 +42,7 @@ describe("Shopify order reads for the books: requested costs", () => {
     ["a further page of line items", SHOPIFY_ORDER_READ_COSTS.lineItemPage, ORDER_LINE_ITEMS_QUERY, { id: "gid://shopify/Order/1", first: pages.moreLineItems, after: "cursor" }],
     ["30 payments", SHOPIFY_ORDER_READ_COSTS.transactions(30), ORDER_TRANSACTIONS_QUERY, { id: "gid://shopify/Order/1", first: 30 }],
     ["a refund", SHOPIFY_ORDER_READ_COSTS.refund, REFUND_FOR_BOOKS_QUERY, { id: "gid://shopify/Refund/1", lineItems: pages.firstRefundLineItems, shippingLines: pages.shippingLines, transactions: pages.refundTransactions }],
+    ["a page of changed orders", SHOPIFY_ORDER_READ_COSTS.changedPage, ORDERS_CHANGED_QUERY, { first: pages.changedOrders, after: "cursor", query: "updated_at:>='2026-01-01T00:00:00Z'", refunds: pages.listedRefunds }],
     ["a further page of refund lines", SHOPIFY_ORDER_READ_COSTS.refundLineItemPage, REFUND_LINE_ITEMS_QUERY, { id: "gid://shopify/Refund/1", first: pages.moreRefundLineItems, after: "cursor" }],
   ];
 

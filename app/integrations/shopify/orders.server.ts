@@ -35,6 +35,8 @@ export const SHOPIFY_ORDER_PAGES = {
   firstRefundLineItems: 20,
   moreRefundLineItems: 50,
   refundTransactions: 10,
+  /** Orders per page when listing the orders changed in a window (reconciliation). */
+  changedOrders: 25,
 } as const;
 const PAGES = SHOPIFY_ORDER_PAGES;
 
@@ -65,6 +67,8 @@ export const SHOPIFY_ORDER_READ_COSTS = {
   transactions: (count: number) => 1 + count * TRANSACTION,
   refund: 1 + (2 + PAGES.firstRefundLineItems * REFUND_LINE_ITEM_NODE) + (2 + PAGES.shippingLines * REFUND_SHIPPING_LINE_NODE) + (2 + PAGES.refundTransactions * TRANSACTION),
   refundLineItemPage: 1 + 2 + PAGES.moreRefundLineItems * REFUND_LINE_ITEM_NODE,
+  /** A page of orders changed since a time: shop, the connection, and per order itself, its location and its listed refunds. */
+  changedPage: 1 + 2 + PAGES.changedOrders * (1 + 1 + PAGES.listedRefunds),
 } as const;
 
 export const ORDER_FOR_BOOKS_QUERY = `#graphql
@@ -261,6 +265,29 @@ export const REFUND_LINE_ITEMS_QUERY = `#graphql
     presentmentMoney { amount currencyCode }
   }`;
 
+/**
+ * The orders changed since a time, newest change last: only what says whether an order or its refunds are for the
+ * books and on which day (each is read in full with ORDER_FOR_BOOKS_QUERY when needed).
+ */
+export const ORDERS_CHANGED_QUERY = `#graphql
+  query TillbridgeOrdersChangedForBooks($first: Int!, $after: String, $query: String!, $refunds: Int!) {
+    shop { ianaTimezone }
+    orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+      nodes {
+        id
+        name
+        test
+        cancelledAt
+        displayFinancialStatus
+        processedAt
+        updatedAt
+        retailLocation { id name }
+        refunds(first: $refunds) { id createdAt processedAt }
+      }
+      pageInfo { hasNextPage endCursor }
+    }
+  }`;
+
 // The answers, checked for what this module relies on; the nodes go to the mappers, which check them in full.
 const node = z.looseObject({});
 const pageInfo = z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() });
@@ -302,6 +329,22 @@ const refundAnswer = z.object({
 });
 
 const refundLineItemsAnswer = z.object({ refund: z.object({ refundLineItems: lineItemPage }).nullable() });
+
+const changedOrder = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  test: z.boolean(),
+  cancelledAt: z.string().nullable(),
+  displayFinancialStatus: z.string().nullable(),
+  processedAt: z.string().min(1),
+  updatedAt: z.string().min(1),
+  retailLocation: z.object({ id: z.string().min(1), name: z.string() }).nullable(),
+  refunds: z.array(z.object({ id: z.string().min(1), createdAt: z.string().nullable(), processedAt: z.string().nullable() })),
+});
+const changedAnswer = z.object({
+  shop: z.object({ ianaTimezone: z.string().min(1) }),
+  orders: z.object({ nodes: z.array(changedOrder), pageInfo }),
+});
 
 /** Where an online order is sold, as the merchant reads it in Tillbridge and QuickBooks memos. */
 export const ONLINE_STORE_NAME = "Online Store";
@@ -417,4 +460,55 @@ export async function readShopifyOrderForBooks(db: PrismaClient, account: Accoun
     refundIds,
     unreadable,
   };
+}
+
+/** An order as the list of changed orders shows it. */
+export interface ShopifyChangedOrder {
+  id: string;
+  name: string;
+  test: boolean;
+  cancelledAt: string | null;
+  /** Shopify's displayFinancialStatus (PAID, PARTIALLY_REFUNDED, PENDING…). */
+  financialStatus: string | null;
+  processedAt: string;
+  updatedAt: string;
+  /** The retail location of a POS sale, or the online store. */
+  location: { id: string; name: string };
+  /** Its refunds with when each was made (a refund's day is its own, not the order's). */
+  refunds: { id: string; processedAt: string }[];
+  /** More refunds than the list shows: the order is read in full to know them all. */
+  moreRefunds: boolean;
+}
+
+/**
+ * Every order Shopify shows as updated at or after `since` (a new order, a payment, a refund, any edit), page by
+ * page within the shop's cost budget, with the shop's time zone (the books' day). Orders older than Shopify's
+ * 60-day window are left out by Shopify without read_all_orders.
+ */
+export async function listShopifyOrdersChangedSince(db: PrismaClient, account: Account, since: Date): Promise<{ timeZone: string; orders: ShopifyChangedOrder[] }> {
+  const orders: ShopifyChangedOrder[] = [];
+  let timeZone = "";
+  let after: string | null = null;
+  do {
+    const variables = { first: PAGES.changedOrders, after, query: `updated_at:>='${since.toISOString()}'`, refunds: PAGES.listedRefunds };
+    const data: z.output<typeof changedAnswer> = await shopifyAdminRequest(db, account, SHOPIFY_ORDER_READ_COSTS.changedPage, ORDERS_CHANGED_QUERY, variables, changedAnswer);
+    timeZone = data.shop.ianaTimezone;
+    for (const order of data.orders.nodes) {
+      orders.push({
+        id: order.id,
+        name: order.name,
+        test: order.test,
+        cancelledAt: order.cancelledAt,
+        financialStatus: order.displayFinancialStatus,
+        processedAt: order.processedAt,
+        updatedAt: order.updatedAt,
+        location: order.retailLocation ? { id: order.retailLocation.id, name: order.retailLocation.name } : { id: ONLINE_STORE_LOCATION, name: ONLINE_STORE_NAME },
+        // As mapShopifyRefund dates a refund.
+        refunds: order.refunds.map((refund) => ({ id: refund.id, processedAt: refund.processedAt ?? refund.createdAt ?? order.processedAt })),
+        moreRefunds: order.refunds.length >= PAGES.listedRefunds,
+      });
+    }
+    after = data.orders.pageInfo.hasNextPage ? data.orders.pageInfo.endCursor : null;
+  } while (after !== null);
+  return { timeZone, orders };
 }

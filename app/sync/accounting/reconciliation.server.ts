@@ -1,76 +1,39 @@
-import { z } from "zod";
 import { db, type PrismaClient } from "~/db.server";
-import { DOCUMENT_KINDS } from "~/domain/accounting/document-keys";
-import { itemRefSchema, type ItemRef } from "~/domain/accounting/mapping";
-import { formatDecimal } from "~/domain/accounting/money";
-import { itemsToCreate, type PostingContext } from "~/domain/accounting/posting";
-import { reconcile, type DayReconciliation, type PostedDocument } from "~/domain/accounting/reconciliation";
-import { businessDateOf, type SourceRefund, type SourceSale } from "~/domain/accounting/source-sale";
+import { businessDateOf, SOURCE_NAMES, type Source, type SourceRefund, type SourceSale } from "~/domain/accounting/source-sale";
 import { mapSquareReturn, mapSquareSale } from "~/domain/accounting/square-order";
 import { squareInventoryAccount } from "~/integrations/square/inventory.server";
 import { listSquareLocations, readSquareOrdersForBooks, searchSquareOrders, type SquareLocationSummary } from "~/integrations/square/order-search.server";
 import { JobPriority, type JobContext } from "~/jobs/registry";
-import { reportSyncIssue, resolveSyncIssues } from "~/models/sync-issues.server";
 import { finishSyncRun, startSyncRun } from "~/models/sync-runs.server";
-import { reconcileSyncJob, registerReconciler } from "~/sync/schedules.server";
+import { registerReconciler } from "~/sync/schedules.server";
 import { wholeBusinessDays } from "./business-time";
+import { compareLocationDays, LOOK_BACK_HOURS, type AccountingReconciliationResult } from "./day-comparison.server";
 import { reviveStalledImports } from "./import.server";
 import { findAccountingSync } from "./record-posting.server";
 import type { AccountingSyncSettings } from "./settings";
+import { reconcileShopifyOrders } from "./shopify-reconciliation.server";
 import { postSquareOrderJob } from "./square-orders.server";
 
 /**
- * The accounting sync's daily reconciliation, for Square (per-order posting):
+ * The accounting sync's daily reconciliation, for a Square or a Shopify sync (the sync's source connection says
+ * which):
  *
- *  1. Square's orders changed in the last 72 hours are read again (SearchOrders by updated_at). Square takes sales
- *     made offline up to 72 hours late, and their webhooks may never come; so any completed order without a posted
- *     receipt, or changed since its documents were posted (a processing fee that came later), is sent to the
- *     per-order posting job, which posts exactly what is missing.
+ *  1. The source's orders changed in the last 72 hours are read again. Square takes sales made offline up to 72
+ *     hours late, and any webhook may never come; so a sale or refund without a posted receipt (for Square also
+ *     an order changed since its documents were posted: a processing fee that came later) is sent to the
+ *     per-order posting job, which posts exactly what is missing. Shopify's side is shopify-reconciliation.server.ts.
  *  2. For each location, the business days the window saw whole (midnight to midnight in the location's time
- *     zone) are compared: the records Square has against the documents the ledger holds as posted, account by
- *     account (app/domain/accounting/reconciliation.ts). A day with orders sent for posting just now is left for
- *     the next run, when they are in. A day that does not match becomes one SyncIssue with the amounts in words;
- *     a day that matches resolves it.
+ *     zone; for Shopify, the shop's) are compared: the records the source has against the documents the ledger
+ *     holds as posted, account by account (day-comparison.server.ts, shared by both sources). A day with orders
+ *     sent for posting just now is left for the next run, when they are in. A day that does not match becomes
+ *     one SyncIssue with the amounts in words; a day that matches resolves it.
  *
  * Runs once a day by default (ACCOUNTING_RECONCILIATION_CRON); the merchant can run it again from the issue.
  */
 
 export const ACCOUNTING_RECONCILIATION_CRON = "0 6 * * *";
-export const LOOK_BACK_HOURS = 72;
+export { LOOK_BACK_HOURS, type AccountingReconciliationResult } from "./day-comparison.server";
 const SEARCH_PAGE = 500;
-
-export interface AccountingReconciliationResult {
-  ordersRead: number;
-  /** Orders sent to be posted (missing, or changed since posted). */
-  ordersSent: number;
-  /** Business days compared, and of those the ones that did not match. */
-  daysCompared: number;
-  daysWithDifferences: number;
-  /** Days not compared this time because orders of theirs are being posted now. */
-  daysDeferred: number;
-}
-
-const ledgerLine = z.looseObject({
-  Amount: z.number(),
-  DetailType: z.string(),
-  SalesItemLineDetail: z.looseObject({ ItemRef: z.looseObject({ value: z.string() }).optional() }).optional(),
-  DiscountLineDetail: z.looseObject({ DiscountAccountRef: z.looseObject({ value: z.string() }).optional() }).optional(),
-  JournalEntryLineDetail: z.looseObject({ PostingType: z.enum(["Debit", "Credit"]), AccountRef: z.looseObject({ value: z.string() }) }).optional(),
-});
-/** What the ledger keeps of a posted document (the payload sent), as far as account balances need it. */
-const ledgerPayload = z.looseObject({
-  Line: z.array(ledgerLine),
-  CurrencyRef: z.looseObject({ value: z.string() }).optional(),
-  DepositToAccountRef: z.looseObject({ value: z.string() }).optional(),
-  TxnTaxDetail: z.looseObject({ TotalTax: z.number().optional() }).optional(),
-  TotalAmt: z.number().optional(),
-});
-const ledgerEntity = z.enum(["SalesReceipt", "RefundReceipt", "JournalEntry"]);
-const documentKind = z.enum(DOCUMENT_KINDS);
-
-function issueKey(locationId: string, date: string): string {
-  return `accounting-reconciliation:square:${locationId}@${date}`;
-}
 
 /** The closing instant of an order, when Square gives one. */
 function closedAt(order: Record<string, unknown>): string | null {
@@ -110,55 +73,6 @@ async function ordersToPost(database: PrismaClient, tenantId: string, orders: re
       return updatedAt(order) > lastPosted;
     })
     .map((order) => String(order.id));
-}
-
-/** QuickBooks items the sync made for these records (remembered in EntityLink); for one not made yet, its income account. */
-async function itemRefs(database: PrismaClient, tenantId: string, records: readonly (SourceSale | SourceRefund)[], settings: AccountingSyncSettings): Promise<Record<string, ItemRef>> {
-  const wanted = itemsToCreate(records, settings);
-  if (wanted.length === 0) return {};
-  const links = await database.entityLink.findMany({
-    where: { tenantId, entityType: "qbo_item", sourceProvider: "SQUARE", targetProvider: "QUICKBOOKS", sourceId: { in: wanted.map((entry) => entry.key) } },
-    select: { sourceId: true, lastValue: true },
-  });
-  const refs: Record<string, ItemRef> = {};
-  for (const { key, item } of wanted) {
-    const made = itemRefSchema.safeParse(links.find((link) => link.sourceId === key)?.lastValue);
-    // Not made yet means nothing posted uses it: only the account its sales belong on matters for comparing.
-    refs[key] = made.success ? made.data : { id: `(not created yet: ${key})`, name: item.name, incomeAccount: item.incomeAccount };
-  }
-  return refs;
-}
-
-function ledgerDocuments(rows: { entity: string; kind: string; payload: unknown; sourceId: string; locationId: string | null; txnDate: string; docNumber: string }[], locationId: string): { documents: PostedDocument[]; unreadable: string[] } {
-  const documents: PostedDocument[] = [];
-  const unreadable: string[] = [];
-  for (const row of rows) {
-    const entity = ledgerEntity.safeParse(row.entity);
-    const kind = documentKind.safeParse(row.kind);
-    const payload = ledgerPayload.safeParse(row.payload);
-    if (!entity.success || !kind.success || !payload.success) {
-      unreadable.push(row.docNumber);
-      continue;
-    }
-    documents.push({ entity: entity.data, payload: payload.data, source: "square", locationId: row.locationId ?? locationId, businessDate: row.txnDate, kind: kind.data, docNumber: row.docNumber, covers: [row.sourceId] });
-  }
-  return { documents, unreadable };
-}
-
-function dayMessage(day: DayReconciliation, locationName: string): string {
-  const c = day.currency;
-  const amount = (value: { amount: number; currency: string }) => `${formatDecimal(value)} ${c}`;
-  const totals = day.sourceTotals;
-  const parts = [
-    `Square sales at ${locationName} on ${day.businessDate} do not match what Tillbridge posted to QuickBooks. ` +
-      `Square has ${totals.saleCount} ${totals.saleCount === 1 ? "sale" : "sales"} for ${amount(totals.sales)} and ${totals.refundCount} ${totals.refundCount === 1 ? "refund" : "refunds"} for ${amount(totals.refunds)} that day.`,
-    ...day.problems,
-    ...day.differences.map((difference) => difference.explanation),
-    ...day.missing.map((record) => record.explanation),
-    ...day.duplicates.map((record) => record.explanation),
-    ...day.unexpected.map((document) => document.explanation),
-  ];
-  return parts.join(" ");
 }
 
 /** Re-reads, sends what is missing, and compares one location's whole days. */
@@ -203,42 +117,24 @@ async function reconcileLocation(
       unmapped.set(day, [...(unmapped.get(day) ?? []), `Square order ${String(entry.order.id)} cannot be read for the books: ${mapped.problems.join(" ")}`]);
     }
   }
-  const rows = await database.accountingDocument.findMany({
-    where: { tenantId, source: "square", status: "POSTED", locationId: location.id, txnDate: { in: compared } },
-    select: { entity: true, kind: true, payload: true, sourceId: true, locationId: true, txnDate: true, docNumber: true },
-  });
-  const { documents, unreadable } = ledgerDocuments(rows, location.id);
-  const ctx: PostingContext = {
-    tenantId,
-    mapping: settings,
-    company: settings.company,
-    refs: { items: await itemRefs(database, tenantId, [...sales, ...refunds], settings), locationName: location.name },
-  };
+  const outcome = await compareLocationDays(database, { sync, settings, source: "square", location, days: compared, sales, refunds, notes: unmapped });
+  result.daysCompared += outcome.compared;
+  result.daysWithDifferences += outcome.withDifferences;
+}
 
-  const outcomes = reconcile(sales, refunds, documents, ctx);
-  for (const day of compared) {
-    const results = outcomes.filter((outcome) => outcome.businessDate === day);
-    const notes = [...(unmapped.get(day) ?? []), ...(unreadable.length > 0 ? [`Tillbridge could not read its own record of ${unreadable.join(", ")}.`] : [])];
-    const different = results.filter((outcome) => !outcome.inBalance);
-    if (different.length === 0 && notes.length === 0) {
-      await resolveSyncIssues(database, tenantId, [issueKey(location.id, day)]);
-      continue;
-    }
-    result.daysWithDifferences += 1;
-    const message = [...different.map((outcome) => dayMessage(outcome, location.name)), ...notes].join(" ");
-    await reportSyncIssue(database, {
-      tenantId,
-      syncId: sync.id,
-      key: issueKey(location.id, day),
-      code: "ACCOUNTING_RECONCILIATION_DIFFERENCE",
-      message: `${message} Once that is put right, Retry compares the day again; the daily check does too while the day is within the last ${LOOK_BACK_HOURS} hours.`,
-      entityType: "accounting_day",
-      entityRef: `Square · ${location.name} · ${day}`,
-      retriable: true,
-      retryJob: { name: reconcileSyncJob.name, payload: { tenantId, syncId: sync.id } },
-    });
+const SOURCES_BY_PROVIDER: Record<string, Source> = { SQUARE: "square", SHOPIFY: "shopify" };
+
+/** Square: every location's orders read again, what is missing sent, and its whole days compared. */
+async function reconcileSquareOrders(
+  database: PrismaClient,
+  context: Pick<JobContext, "send">,
+  input: { sync: { id: string; tenantId: string }; settings: AccountingSyncSettings; from: Date; to: Date },
+  result: AccountingReconciliationResult,
+): Promise<void> {
+  const account = await squareInventoryAccount(database, input.sync.tenantId);
+  for (const location of await listSquareLocations(database, account)) {
+    await reconcileLocation(database, context, { ...input, account, location }, result);
   }
-  result.daysCompared += compared.length;
 }
 
 export async function reconcileAccountingSync(
@@ -249,13 +145,14 @@ export async function reconcileAccountingSync(
 ): Promise<AccountingReconciliationResult | null> {
   const tenantId = sync.tenantId;
   const row = await database.sync.findFirst({ where: { id: sync.id, tenantId, kind: "ACCOUNTING" }, select: { sourceConnection: { select: { provider: true } } } });
-  if (row?.sourceConnection.provider !== "SQUARE") {
-    context.logger.info({ syncId: sync.id }, "accounting reconciliation covers Square syncs only so far");
+  const source = row ? SOURCES_BY_PROVIDER[row.sourceConnection.provider] : undefined;
+  if (!source) {
+    context.logger.info({ syncId: sync.id }, "accounting reconciliation covers Square and Shopify syncs");
     return null;
   }
-  const found = await findAccountingSync(database, tenantId, "square");
+  const found = await findAccountingSync(database, tenantId, source);
   if (!found || found.id !== sync.id) return null;
-  if (found.settings.posting.square !== "per_order") {
+  if (source === "square" && found.settings.posting.square !== "per_order") {
     context.logger.info({ syncId: sync.id }, "daily summaries are reconciled when they are posted; nothing to do here");
     return null;
   }
@@ -266,24 +163,24 @@ export async function reconcileAccountingSync(
   const from = new Date(now.getTime() - LOOK_BACK_HOURS * 3600 * 1000);
   const run = await startSyncRun(database, { tenantId, syncId: sync.id, kind: "accounting.reconcile", trigger: "schedule" }, now);
   const result: AccountingReconciliationResult = { ordersRead: 0, ordersSent: 0, daysCompared: 0, daysWithDifferences: 0, daysDeferred: 0 };
+  const counts = () => ({ read: result.ordersRead, written: result.ordersSent, skipped: result.daysDeferred, failed: result.daysWithDifferences });
   try {
-    const account = await squareInventoryAccount(database, tenantId);
-    for (const location of await listSquareLocations(database, account)) {
-      await reconcileLocation(database, context, { sync, settings: found.settings, account, location, from, to: now }, result);
-    }
+    const input = { sync, settings: found.settings, from, to: now };
+    if (source === "square") await reconcileSquareOrders(database, context, input, result);
+    else await reconcileShopifyOrders(database, context, input, result);
   } catch (error) {
-    await finishSyncRun(database, tenantId, run.id, { counts: { read: result.ordersRead, written: result.ordersSent, skipped: result.daysDeferred, failed: result.daysWithDifferences }, error: error instanceof Error ? error.message : String(error) });
+    await finishSyncRun(database, tenantId, run.id, { counts: counts(), error: error instanceof Error ? error.message : String(error) });
     throw error;
   }
   const days = (count: number) => `${count} ${count === 1 ? "day" : "days"}`;
   await finishSyncRun(database, tenantId, run.id, {
-    counts: { read: result.ordersRead, written: result.ordersSent, skipped: result.daysDeferred, failed: result.daysWithDifferences },
+    counts: counts(),
     summary:
-      `Square orders of the last ${LOOK_BACK_HOURS} hours: ${result.ordersRead} read, ${result.ordersSent} sent to be posted; ` +
+      `${SOURCE_NAMES[source]} orders of the last ${LOOK_BACK_HOURS} hours: ${result.ordersRead} read, ${result.ordersSent} sent to be posted; ` +
       `${days(result.daysCompared)} compared, ${result.daysWithDifferences} with differences` +
       (result.daysDeferred > 0 ? `, ${days(result.daysDeferred)} left for the next run (orders being posted)` : ""),
   });
-  context.logger.info({ syncId: sync.id, ...result }, "accounting reconciled");
+  context.logger.info({ syncId: sync.id, source, ...result }, "accounting reconciled");
   return result;
 }
 

@@ -21,7 +21,7 @@ import { findAccountingSync, postRecord, reportRecordProblems, type RecordPostin
 export type ShopifyOrderOutcome = { outcome: "skipped"; reason: string } | (RecordPostingOutcome & { label: string });
 
 /** Shopify's financial statuses of an order whose money was received (refunded ones were paid first). */
-const PAID_STATUSES = new Set(["PAID", "PARTIALLY_REFUNDED", "REFUNDED"]);
+export const PAID_STATUSES: ReadonlySet<string> = new Set(["PAID", "PARTIALLY_REFUNDED", "REFUNDED"]);
 /** The same, as the REST webhook bodies write them. */
 const PAID_WEBHOOK_STATUSES = new Set(["paid", "partially_refunded", "refunded"]);
 
@@ -34,7 +34,7 @@ function issueFor(tenantId: string, orderId: string, refundId: string | undefine
     : { key: `accounting-shopify-order:${orderId}`, label: `Shopify order ${orderName}`, retryJob };
 }
 
-async function shopifyAccountOf(database: PrismaClient, tenantId: string): Promise<ShopifyAdminAccount> {
+export async function shopifyAccountOf(database: PrismaClient, tenantId: string): Promise<ShopifyAdminAccount> {
   const shopify = await database.connection.findUnique({ where: { tenantId_provider: { tenantId, provider: "SHOPIFY" } }, select: { externalId: true, status: true } });
   if (!shopify || shopify.status !== "ACTIVE") throw new ConnectionAuthorizationError("Shopify is not connected", { tenantId, provider: "SHOPIFY" });
   return { tenantId, shop: shopify.externalId };
