@@ -34,7 +34,7 @@ function issueFor(tenantId: string, orderId: string, refundId: string | undefine
     : { key: `accounting-shopify-order:${orderId}`, label: `Shopify order ${orderName}`, retryJob };
 }
 
-async function shopifyAccountOf(database: PrismaClient, tenantId: string): Promise<ShopifyAdminAccount> {
+export async function shopifyAccountOf(database: PrismaClient, tenantId: string): Promise<ShopifyAdminAccount> {
   const shopify = await database.connection.findUnique({ where: { tenantId_provider: { tenantId, provider: "SHOPIFY" } }, select: { externalId: true, status: true } });
   if (!shopify || shopify.status !== "ACTIVE") throw new ConnectionAuthorizationError("Shopify is not connected", { tenantId, provider: "SHOPIFY" });
   return { tenantId, shop: shopify.externalId };
