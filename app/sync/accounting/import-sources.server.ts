@@ -1,11 +1,11 @@
 import type { PrismaClient } from "~/db.server";
-import { businessDateOf, type Source } from "~/domain/accounting/source-sale";
+import type { Source } from "~/domain/accounting/source-sale";
 import { countShopifyOrdersPage, readShopTimeZone, searchShopifyOrders } from "~/integrations/shopify/order-search.server";
 import { squareInventoryAccount } from "~/integrations/square/inventory.server";
 import { listSquareLocations, MAX_SEARCH_PAGE, searchSquareOrderEntries, searchSquareOrders, type SquareOrderQuery } from "~/integrations/square/order-search.server";
 import type { JobContext } from "~/jobs/registry";
 import { JobPriority } from "~/jobs/registry";
-import { addDays, startOfBusinessDay } from "./business-time";
+import { firstWholeDayWithin, startOfBusinessDay } from "./business-time";
 import { findAccountingSync } from "./record-posting.server";
 import { postShopifyOrderJob, shopifyAccountOf } from "./shopify-orders.server";
 import { postSquareOrderJob } from "./square-orders.server";
@@ -106,14 +106,13 @@ const square: ImportSourceParts = {
 
 /** Shopify shows an app only the orders of the last 60 days unless it holds the read_all_orders scope. */
 export const SHOPIFY_ORDER_WINDOW_DAYS = 60;
-const DAY_MS = 24 * 3600 * 1000;
 
 /**
  * The first business day a Shopify import may start on without read_all_orders: the first whole day inside
  * Shopify's 60-day window (the window moves on while the import runs, but the oldest orders are read first).
  */
 export function earliestShopifyStartDate(now: Date, timeZone: string): string {
-  return addDays(businessDateOf(new Date(now.getTime() - SHOPIFY_ORDER_WINDOW_DAYS * DAY_MS).toISOString(), timeZone), 1);
+  return firstWholeDayWithin(now, SHOPIFY_ORDER_WINDOW_DAYS, timeZone);
 }
 
 /** Whether the shop granted Tillbridge all its orders (read_all_orders), as the connection last recorded its scopes. */
