@@ -33,7 +33,8 @@ const EMPTY: AccountingPageData = {
   documents: [],
   issues: [],
   counts: { postedToday: 0, postedThisWeek: 0, failed: 0, pending: 0 },
-  accountingImport: null,
+  accountingImports: [],
+  shopifyImportEarliest: { date: "2026-09-29", windowDays: 60 },
 };
 
 describe("the Accounting page", () => {
@@ -73,7 +74,8 @@ describe("the Accounting page", () => {
       ],
       issues: [],
       counts: { postedToday: 4, postedThisWeek: 6, failed: 1, pending: 2 },
-      accountingImport: null,
+      accountingImports: [],
+      shopifyImportEarliest: null,
     });
     expect(html).not.toContain("Connect your accounts first");
     expect(html).toContain("On for Square.");
@@ -94,13 +96,17 @@ describe("the Accounting page", () => {
     expect(html).toContain("Card payments have no account to go to.");
   });
 
-  it("offers a historical import once Square posts per order, and says what Shopify allows", async () => {
-    const html = await render({ ...EMPTY, connected: { quickbooks: true, square: true, shopify: true }, setup: { ...EMPTY.setup, enabledFor: ["square"], modes: { square: "per_order", shopify: "per_order" } } });
+  it("offers a historical import of each channel posted per order, and says what Shopify allows before it starts", async () => {
+    const html = await render({ ...EMPTY, connected: { quickbooks: true, square: true, shopify: true }, setup: { ...EMPTY.setup, enabledFor: ["square", "shopify"], modes: { square: "per_order", shopify: "per_order" } } });
     expect(html).toContain("Import past sales");
     expect(html).toContain('name="intent" value="import"');
     expect(html).toContain('name="source" value="square"');
     expect(html).toMatch(/<input[^>]*name="startDate"[^>]*type="date"|<input[^>]*type="date"[^>]*name="startDate"/);
+    expect(html).toContain('name="source" value="shopify"');
+    expect(html).toContain("Import Shopify sales");
     expect(html).toContain("last 60 days of orders");
+    expect(html).toContain("choose 2026-09-29 or later");
+    expect(html).toContain('min="2026-09-29"');
   });
 
   it("shows an import's progress with a progress bar and its ETA, and no second form while it runs", async () => {
@@ -108,7 +114,7 @@ describe("the Accounting page", () => {
       ...EMPTY,
       connected: { quickbooks: true, square: true, shopify: false },
       setup: { ...EMPTY.setup, enabledFor: ["square"], modes: { square: "per_order", shopify: "per_order" } },
-      accountingImport: {
+      accountingImports: [{
         id: "i1",
         source: "square",
         startDate: "2026-01-01",
@@ -121,7 +127,7 @@ describe("the Accounting page", () => {
         reason: null,
         startedAt: "2026-11-27T10:00:00.000Z",
         finishedAt: null,
-      },
+      }],
     });
     expect(html).toContain("290 orders of 1,200 posted to QuickBooks (Square sales since 2026-01-01).");
     expect(html).toMatch(/<progress[^>]*value="25"/);
@@ -134,7 +140,7 @@ describe("the Accounting page", () => {
     const html = await render({
       ...EMPTY,
       connected: { quickbooks: false, square: true, shopify: false },
-      accountingImport: {
+      accountingImports: [{
         id: "i1",
         source: "square",
         startDate: "2026-01-01",
@@ -147,9 +153,9 @@ describe("the Accounting page", () => {
         reason: "QuickBooks no longer accepts Tillbridge's access. Reconnect QuickBooks under Connections: the import continues where it stopped.",
         startedAt: "2026-11-27T10:00:00.000Z",
         finishedAt: null,
-      },
+      }],
     });
-    expect(html).toContain("Import paused");
+    expect(html).toContain("Import of Square sales paused");
     expect(html).toContain("Reconnect QuickBooks under Connections: the import continues where it stopped.");
     expect(html).toContain("12 orders of 40 posted");
     expect(html).not.toContain("minutes left");

@@ -26,7 +26,7 @@ const MODES: Record<PostingMode, { label: string; explanation: string }> = {
 const MODE_OPTIONS = (Object.keys(MODES) as PostingMode[]).map((mode) => ({ label: MODES[mode].label, value: mode }));
 
 /** The Accounting page, shared by the embedded Shopify app and the Square merchant area. */
-export function AccountingPage({ connected, setup, postedPerDay, documents, issues, counts, accountingImport }: AccountingPageData) {
+export function AccountingPage({ connected, setup, postedPerDay, documents, issues, counts, accountingImports, shopifyImportEarliest }: AccountingPageData) {
   const missing = [!connected.quickbooks && "QuickBooks Online", !connected.square && !connected.shopify && "Square or Shopify"].filter((name): name is string => Boolean(name));
   return (
     <Page title="Accounting" subtitle="Post your Square and Shopify sales, refunds and fees to QuickBooks Online, each exactly once.">
@@ -44,9 +44,9 @@ export function AccountingPage({ connected, setup, postedPerDay, documents, issu
         <Layout.Section>
           <SetupCard connected={connected} setup={setup} />
         </Layout.Section>
-        {(connected.quickbooks || accountingImport) && (
+        {(connected.quickbooks || accountingImports.length > 0) && (
           <Layout.Section>
-            <ImportCard connected={connected} setup={setup} accountingImport={accountingImport} />
+            <ImportCard connected={connected} setup={setup} accountingImports={accountingImports} shopifyImportEarliest={shopifyImportEarliest} />
           </Layout.Section>
         )}
         <Layout.Section>
@@ -210,6 +210,7 @@ function plural(count: number, one: string, many: string): string {
 }
 
 function ImportProgressView({ progress }: { progress: ImportProgress }) {
+  const channel = CHANNELS[progress.source];
   const handled = progress.ordersPosted + progress.ordersNotPosted;
   const percent = progress.ordersFound ? Math.min(100, Math.round((handled / progress.ordersFound) * 100)) : progress.status === "DONE" ? 100 : 0;
   const since = `since ${progress.startDate}`;
@@ -220,7 +221,7 @@ function ImportProgressView({ progress }: { progress: ImportProgress }) {
   );
   if (progress.status === "FAILED") {
     return (
-      <Banner tone="critical" title={`The import of Square sales ${since} stopped`}>
+      <Banner tone="critical" title={`The import of ${channel} sales ${since} stopped`}>
         <p>{progress.reason}</p>
         <p>{plural(progress.ordersPosted, "order was", "orders were")} posted before it stopped.</p>
       </Banner>
@@ -230,7 +231,7 @@ function ImportProgressView({ progress }: { progress: ImportProgress }) {
     return (
       <BlockStack gap="200">
         <Text as="p">
-          Import done: {plural(progress.ordersPosted, "Square order", "Square orders")} {since} {progress.ordersPosted === 1 ? "is" : "are"} in QuickBooks.
+          Import done: {plural(progress.ordersPosted, `${channel} order`, `${channel} orders`)} {since} {progress.ordersPosted === 1 ? "is" : "are"} in QuickBooks.
         </Text>
         {notPosted}
       </BlockStack>
@@ -240,16 +241,16 @@ function ImportProgressView({ progress }: { progress: ImportProgress }) {
   return (
     <BlockStack gap="200">
       {progress.status === "PAUSED" && (
-        <Banner tone="warning" title="Import paused">
+        <Banner tone="warning" title={`Import of ${channel} sales paused`}>
           <p>{progress.reason}</p>
         </Banner>
       )}
-      <Text as="p" id="import-progress-label">
+      <Text as="p" id={`import-progress-label-${progress.source}`}>
         {counting
-          ? `Counting the Square orders closed ${since}…`
-          : `${plural(progress.ordersPosted, "order", "orders")} of ${progress.ordersFound!.toLocaleString("en-US")} posted to QuickBooks (Square sales ${since}).`}
+          ? `Counting the ${channel} orders ${progress.source === "square" ? "closed" : "paid"} ${since}…`
+          : `${plural(progress.ordersPosted, "order", "orders")} of ${progress.ordersFound!.toLocaleString("en-US")} posted to QuickBooks (${channel} sales ${since}).`}
       </Text>
-      <ProgressBar progress={percent} tone={progress.status === "PAUSED" ? "critical" : "highlight"} ariaLabelledBy="import-progress-label" />
+      <ProgressBar progress={percent} tone={progress.status === "PAUSED" ? "critical" : "highlight"} ariaLabelledBy={`import-progress-label-${progress.source}`} />
       {progress.status === "RUNNING" && progress.minutesLeft !== null && progress.minutesLeft > 0 && (
         <Text as="p" tone="subdued">
           About {plural(progress.minutesLeft, "minute", "minutes")} left: {plural(progress.documentsLeft ?? 0, "document", "documents")} to go, at the pace QuickBooks allows (about 450 requests a
@@ -261,21 +262,29 @@ function ImportProgressView({ progress }: { progress: ImportProgress }) {
   );
 }
 
-function ImportCard({ connected, setup, accountingImport }: { connected: AccountingPageData["connected"]; setup: AccountingPageData["setup"]; accountingImport: ImportProgress | null }) {
-  const fetcher = useFetcher<AccountingActionResult>();
+function ImportCard({
+  connected,
+  setup,
+  accountingImports,
+  shopifyImportEarliest,
+}: {
+  connected: AccountingPageData["connected"];
+  setup: AccountingPageData["setup"];
+  accountingImports: ImportProgress[];
+  shopifyImportEarliest: AccountingPageData["shopifyImportEarliest"];
+}) {
   const revalidator = useRevalidator();
-  const going = accountingImport?.status === "RUNNING" || accountingImport?.status === "PAUSED";
-  const [startDate, setStartDate] = useState("");
+  const goingFor = (source: Source) => accountingImports.some((progress) => progress.source === source && (progress.status === "RUNNING" || progress.status === "PAUSED"));
+  const anyGoing = goingFor("square") || goingFor("shopify");
   // While an import goes, the page reads its progress again every few seconds.
   useEffect(() => {
-    if (!going) return;
+    if (!anyGoing) return;
     const timer = setInterval(() => {
       if (revalidator.state === "idle") revalidator.revalidate();
     }, PROGRESS_REFRESH_MS);
     return () => clearInterval(timer);
-  }, [going, revalidator]);
-  const canImport = connected.quickbooks && connected.square && setup.enabledFor.includes("square") && setup.modes.square === "per_order";
-  const result = fetcher.state === "idle" ? fetcher.data : undefined;
+  }, [anyGoing, revalidator]);
+  const canImport = (source: Source) => connected.quickbooks && connected[source] && setup.enabledFor.includes(source) && setup.modes[source] === "per_order";
   return (
     <section aria-label="Import past sales">
       <Card>
@@ -284,53 +293,64 @@ function ImportCard({ connected, setup, accountingImport }: { connected: Account
             Import past sales
           </Text>
           <Text as="p">
-            Post the Square sales and refunds from before you turned accounting on: every completed order closed since the day you choose, each as its own receipt. Orders already in
-            QuickBooks are not posted again.
+            Post the sales and refunds from before you turned accounting on: every completed Square order closed, or paid Shopify order placed, since the day you choose, each as its own
+            receipt. Orders already in QuickBooks are not posted again.
           </Text>
-          {accountingImport && <ImportProgressView progress={accountingImport} />}
-          {result && (
-            <Banner tone={result.ok ? "success" : "warning"}>
-              <p>{result.message}</p>
-            </Banner>
+          {accountingImports.map((progress) => (
+            <ImportProgressView key={progress.id} progress={progress} />
+          ))}
+          {canImport("square") && !goingFor("square") && (
+            <ImportForm source="square" helpText="Each store's own calendar day. A year of sales takes a while: QuickBooks takes about 450 requests a minute from an app." />
           )}
-          {canImport && !going && (
-            <fetcher.Form method="post">
-              <input type="hidden" name="intent" value="import" />
-              <input type="hidden" name="source" value="square" />
-              <BlockStack gap="200">
-                <FormLayout>
-                  <TextField
-                    label="First day to import"
-                    type="date"
-                    name="startDate"
-                    value={startDate}
-                    onChange={setStartDate}
-                    autoComplete="off"
-                    helpText="Each store's own calendar day. A year of sales takes a while: QuickBooks takes about 450 requests a minute from an app."
-                  />
-                </FormLayout>
-                <InlineStack>
-                  <Button submit variant="primary" disabled={startDate === ""} loading={fetcher.state !== "idle"}>
-                    Import Square sales
-                  </Button>
-                </InlineStack>
-              </BlockStack>
-            </fetcher.Form>
+          {canImport("shopify") && !goingFor("shopify") && (
+            <ImportForm
+              source="shopify"
+              min={shopifyImportEarliest?.date}
+              helpText={
+                shopifyImportEarliest
+                  ? `The shop's calendar day. Shopify shows Tillbridge only the last ${shopifyImportEarliest.windowDays} days of orders (older ones need Shopify's read_all_orders permission, which Tillbridge does not have): choose ${shopifyImportEarliest.date} or later.`
+                  : "The shop's calendar day. A year of sales takes a while: QuickBooks takes about 450 requests a minute from an app."
+              }
+            />
           )}
-          {!canImport && !going && (
+          {!canImport("square") && !canImport("shopify") && !anyGoing && (
             <Text as="p" tone="subdued">
-              To import past Square sales, connect Square and turn accounting on for it with one receipt per order.
-            </Text>
-          )}
-          {connected.shopify && (
-            <Text as="p" tone="subdued">
-              Past Shopify orders cannot be imported yet. When they can, note that Shopify shows apps only the last 60 days of orders unless it grants them access to all orders
-              (the read_all_orders permission).
+              To import past sales, connect Square or Shopify and turn accounting on for it with one receipt per order.
             </Text>
           )}
         </BlockStack>
       </Card>
     </section>
+  );
+}
+
+function ImportForm({ source, helpText, min }: { source: Source; helpText: string; min?: string | undefined }) {
+  const fetcher = useFetcher<AccountingActionResult>();
+  const [startDate, setStartDate] = useState("");
+  const result = fetcher.state === "idle" ? fetcher.data : undefined;
+  const channel = CHANNELS[source];
+  return (
+    <BlockStack gap="200">
+      {result && (
+        <Banner tone={result.ok ? "success" : "warning"}>
+          <p>{result.message}</p>
+        </Banner>
+      )}
+      <fetcher.Form method="post">
+        <input type="hidden" name="intent" value="import" />
+        <input type="hidden" name="source" value={source} />
+        <BlockStack gap="200">
+          <FormLayout>
+            <TextField label={`First day of ${channel} sales to import`} type="date" name="startDate" value={startDate} onChange={setStartDate} autoComplete="off" min={min} helpText={helpText} />
+          </FormLayout>
+          <InlineStack>
+            <Button submit variant="primary" disabled={startDate === ""} loading={fetcher.state !== "idle"}>
+              {`Import ${channel} sales`}
+            </Button>
+          </InlineStack>
+        </BlockStack>
+      </fetcher.Form>
+    </BlockStack>
   );
 }
 

@@ -6,7 +6,8 @@ import type { JobQueue } from "~/jobs/queue.server";
 import { retryJobSchema } from "~/models/sync-issues.server";
 import { describeRecord, performActivityAction, type ActivityIssue } from "~/sync/activity-page.server";
 import { retryJobSender } from "~/sync/retry-jobs.server";
-import { loadImportProgress, startAccountingImport, type ImportProgress } from "./import.server";
+import { IMPORT_SOURCES, loadImportProgresses, startAccountingImport, type ImportProgress } from "./import.server";
+import { earliestShopifyStartDate, shopifyReadsAllOrders, SHOPIFY_ORDER_WINDOW_DAYS } from "./import-sources.server";
 import { disableAccountingSync, enableAccountingSync } from "./setup.server";
 
 /**
@@ -88,8 +89,13 @@ export interface AccountingPageData {
   documents: AccountingDocumentRow[];
   issues: ActivityIssue[];
   counts: { postedToday: number; postedThisWeek: number; failed: number; pending: number };
-  /** The latest historical import, with its progress and ETA; null before the first. */
-  accountingImport: ImportProgress | null;
+  /** The latest historical import of each channel (Square's first), with its progress and ETA. */
+  accountingImports: ImportProgress[];
+  /**
+   * How far back a Shopify import can start: Shopify shows only the last 60 days of orders without the
+   * read_all_orders scope (null: the shop granted it, any day can be chosen). A day every time zone accepts.
+   */
+  shopifyImportEarliest: { date: string; windowDays: number } | null;
 }
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -204,7 +210,7 @@ export async function loadAccountingPage(db: PrismaClient, tenantId: string, now
   const firstDay = addDays(today, -(CHART_DAYS - 1));
   const tomorrow = addDays(today, 1);
   const startOfToday = new Date(`${today}T00:00:00Z`);
-  const [connections, syncs, documents, perDay, postedToday, postedThisWeek, failed, pending, lastScan, accountingImport] = await Promise.all([
+  const [connections, syncs, documents, perDay, postedToday, postedThisWeek, failed, pending, lastScan, accountingImports, readsAllOrders] = await Promise.all([
     db.connection.findMany({ where: { tenantId, provider: { in: ["QUICKBOOKS", "SQUARE", "SHOPIFY"] }, status: "ACTIVE" }, select: { provider: true } }),
     db.sync.findMany({
       where: { tenantId, kind: "ACCOUNTING" },
@@ -223,7 +229,8 @@ export async function loadAccountingPage(db: PrismaClient, tenantId: string, now
     db.accountingDocument.count({ where: { tenantId, status: "FAILED" } }),
     db.accountingDocument.count({ where: { tenantId, status: "PENDING" } }),
     db.inventoryScan.findFirst({ where: { tenantId, status: "DONE" }, orderBy: { createdAt: "desc" }, select: { locations: true } }),
-    loadImportProgress(db, tenantId),
+    loadImportProgresses(db, tenantId),
+    shopifyReadsAllOrders(db, tenantId),
   ]);
 
   const syncIds = syncs.map((sync) => sync.id);
@@ -291,7 +298,9 @@ export async function loadAccountingPage(db: PrismaClient, tenantId: string, now
       canRetry: issue.retriable && retryJobSchema.safeParse(issue.retryJob).success,
     })),
     counts: { postedToday, postedThisWeek, failed, pending },
-    accountingImport,
+    accountingImports,
+    // The shop's own day is not known here: the latest zone's (UTC+14) first day in the window is inside it everywhere.
+    shopifyImportEarliest: readsAllOrders ? null : { date: earliestShopifyStartDate(now, "Pacific/Kiritimati"), windowDays: SHOPIFY_ORDER_WINDOW_DAYS },
   };
 }
 
@@ -322,7 +331,7 @@ export const accountingForm = z.discriminatedUnion("intent", [
   z.object({ intent: z.literal("disable") }),
   z.object({ intent: z.literal("retry"), issueId: z.uuid() }),
   z.object({ intent: z.literal("dismiss"), issueId: z.uuid() }),
-  z.object({ intent: z.literal("import"), source: z.literal("square"), startDate: z.iso.date() }),
+  z.object({ intent: z.literal("import"), source: z.enum(IMPORT_SOURCES), startDate: z.iso.date() }),
 ]);
 
 export type AccountingActionResult = { ok: boolean; message: string; problems?: string[]; issueId?: string };
@@ -334,7 +343,7 @@ const UNKNOWN_REQUEST = "That action is not known on this page.";
 
 /**
  * Turns the accounting sync on (with each connected channel's posting mode) or off, starts a historical import of
- * Square sales from a date, or retries or dismisses one of the tenant's open problems (as the Activity page does). A malformed form gets a 400 and changes nothing.
+ * Square or Shopify sales from a date, or retries or dismisses one of the tenant's open problems (as the Activity page does). A malformed form gets a 400 and changes nothing.
  */
 export async function performAccountingAction(
   db: PrismaClient,

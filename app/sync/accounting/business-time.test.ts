@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { businessDateOf } from "~/domain/accounting/source-sale";
-import { addDays, estimateBacklog, startOfBusinessDay, wholeBusinessDays } from "./business-time";
+import { addDays, estimateBacklog, firstWholeDayWithin, startOfBusinessDay, wholeBusinessDays } from "./business-time";
 
 describe("startOfBusinessDay", () => {
   it("is local midnight as an instant, on either side of UTC", () => {
@@ -57,5 +57,19 @@ describe("addDays", () => {
   it("crosses months and years", () => {
     expect(addDays("2026-12-31", 1)).toBe("2027-01-01");
     expect(addDays("2026-03-01", -1)).toBe("2026-02-28");
+  });
+});
+
+describe("firstWholeDayWithin", () => {
+  it("is the first business day that starts inside the window, in the zone's own calendar", () => {
+    const now = new Date("2026-11-27T16:00:00.000Z");
+    // 60 days back is 2026-09-28 16:00 UTC: noon in New York, already the 29th in Kiritimati (UTC+14).
+    expect(firstWholeDayWithin(now, 60, "America/New_York")).toBe("2026-09-29");
+    expect(firstWholeDayWithin(now, 60, "Pacific/Kiritimati")).toBe("2026-09-30");
+    for (const timeZone of ["America/New_York", "Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC"]) {
+      const first = firstWholeDayWithin(now, 60, timeZone);
+      expect(Date.parse(startOfBusinessDay(first, timeZone))).toBeGreaterThanOrEqual(now.getTime() - 60 * 24 * 3600 * 1000);
+      expect(Date.parse(startOfBusinessDay(addDays(first, -1), timeZone))).toBeLessThan(now.getTime() - 60 * 24 * 3600 * 1000);
+    }
   });
 });

@@ -68,3 +68,11 @@ export function estimateBacklog(input: { ordersLeft: number; documentsPerOrder: 
   if (documentsLeft === 0) return { documentsLeft: 0, minutesLeft: 0 };
   return { documentsLeft, minutesLeft: Math.max(1, Math.ceil((documentsLeft * input.callsPerDocument) / input.callsPerMinute)) };
 }
+
+/**
+ * The first whole business day inside a window of the last `days` days ending at `now` (Shopify shows apps only the
+ * last 60 days of orders without read_all_orders): the day after the one the window starts in.
+ */
+export function firstWholeDayWithin(now: Date, days: number, timeZone: string): string {
+  return addDays(businessDateOf(new Date(now.getTime() - days * DAY_MS).toISOString(), timeZone), 1);
+}

@@ -3,21 +3,23 @@ import { z } from "zod";
 import { db, type PrismaClient } from "~/db.server";
 import type { Source } from "~/domain/accounting/source-sale";
 import type { Prisma } from "~/generated/prisma/client";
-import { squareInventoryAccount } from "~/integrations/square/inventory.server";
-import { listSquareLocations, searchSquareOrderEntries, searchSquareOrders, SquareSearchRefusedError, type SquareOrderQuery } from "~/integrations/square/order-search.server";
+import { SquareSearchRefusedError } from "~/integrations/square/order-search.server";
 import { ConnectionAuthorizationError, RateLimitedError, TransientError } from "~/jobs/errors";
 import type { JobQueue } from "~/jobs/queue.server";
 import { defineJob, JobPriority, type JobContext } from "~/jobs/registry";
 import { reportSyncIssue } from "~/models/sync-issues.server";
 import { finishSyncRun, startSyncRun, SyncRunNotFoundError } from "~/models/sync-runs.server";
 import { DEFAULT_BUCKETS } from "~/sync/budgets.server";
-import { estimateBacklog, startOfBusinessDay } from "./business-time";
+import { estimateBacklog } from "./business-time";
+import { IMPORT_SOURCE_PARTS, type ImportOrder, type ImportSourceParts } from "./import-sources.server";
 import { findAccountingSync } from "./record-posting.server";
-import { postSquareOrderJob } from "./square-orders.server";
 
 /**
- * Historical import: every completed Square order closed since a start date, posted to QuickBooks as if it had
- * just happened, by the same exactly-once per-order job the webhooks use.
+ * Historical import: every completed Square order closed (or paid Shopify order processed) since a start date,
+ * posted to QuickBooks as if it had just happened, by the same exactly-once per-order job the webhooks use. What
+ * differs between the channels (finding, counting and posting their orders, what blocks) is in
+ * import-sources.server.ts; Shopify's steps are the same as Square's below, with one search for the shop and the
+ * refunds each order lists sent with it.
  *
  * The import is a paced job that steps through the orders and keeps its place in its AccountingImport row:
  *  1. it counts the orders first (SearchOrders with light entries, 1,000 a page), so progress and the ETA have a
@@ -40,11 +42,10 @@ import { postSquareOrderJob } from "./square-orders.server";
 
 export const IMPORT_STATUSES = ["RUNNING", "PAUSED", "DONE", "FAILED"] as const;
 export type ImportStatus = (typeof IMPORT_STATUSES)[number];
-export const IMPORT_SOURCES = ["square"] as const satisfies readonly Source[];
+export const IMPORT_SOURCES = ["square", "shopify"] as const satisfies readonly Source[];
 export type ImportSource = (typeof IMPORT_SOURCES)[number];
 
 export const DEFAULT_IMPORT_PAGE_SIZE = 100;
-const COUNT_PAGE_SIZE = 1_000;
 /** Count pages read per step, so one step stays short. */
 const COUNT_PAGES_PER_STEP = 20;
 /** How soon the next step looks at the page's progress. */
@@ -73,7 +74,7 @@ const importCursor = z.object({
   pageSize: z.number().int().min(1).max(1_000),
   /** The end of the range (inclusive): when the import was started. */
   endAt: isoInstant,
-  /** One search per location, each from the start date's midnight there. */
+  /** One search per Square location, each from the start date's midnight there; one for the Shopify shop. */
   lanes: z.array(z.object({ locationId: z.string().min(1), startAt: isoInstant })),
   /** While counting: the lane and Square's cursor of the next count page, and what was found so far. */
   counting: z.object({ lane: z.number().int().min(0), cursor: z.string().nullable(), found: z.number().int().min(0) }).nullable(),
@@ -83,6 +84,8 @@ const importCursor = z.object({
   page: z
     .object({
       orderIds: z.array(z.string().min(1)),
+      /** The refunds each order lists that are posted on their own (Shopify), by order. */
+      refunds: z.record(z.string(), z.array(z.string().min(1))).optional(),
       /** Orders of the page with an outcome, already counted. */
       settled: z.array(z.string()),
       /** How often each order's job was sent. */
@@ -111,22 +114,24 @@ export const runAccountingImportJob = defineJob({
 export type ImportStartResult = { ok: true; message: string; importId: string } | { ok: false; message: string };
 
 /** Whether anything stops the import from going on now, in the merchant's words (null: nothing does). */
-async function whatBlocks(database: PrismaClient, tenantId: string): Promise<string | null> {
-  const connections = await database.connection.findMany({ where: { tenantId, provider: { in: ["SQUARE", "QUICKBOOKS"] } }, select: { provider: true, status: true } });
-  const status = (provider: "SQUARE" | "QUICKBOOKS") => connections.find((connection) => connection.provider === provider)?.status;
-  if (status("QUICKBOOKS") !== "ACTIVE") {
-    return "QuickBooks no longer accepts Tillbridge's access. Reconnect QuickBooks under Connections: the import continues where it stopped.";
-  }
-  if (status("SQUARE") !== "ACTIVE") return "Square no longer accepts Tillbridge's access. Reconnect Square under Connections: the import continues where it stopped.";
-  const sync = await findAccountingSync(database, tenantId, "square");
-  if (!sync) return "Accounting is off for Square. Turn it on again to continue the import where it stopped.";
-  if (sync.settings.posting.square !== "per_order") return "Square sales are now posted as daily summaries, and the import posts one receipt per order. Switch back to one receipt per order to continue.";
-  return null;
+async function whatBlocks(database: PrismaClient, tenantId: string, parts: ImportSourceParts): Promise<string | null> {
+  const quickbooks = await database.connection.findUnique({ where: { tenantId_provider: { tenantId, provider: "QUICKBOOKS" } }, select: { status: true } });
+  if (quickbooks?.status !== "ACTIVE") return "QuickBooks no longer accepts Tillbridge's access. Reconnect QuickBooks under Connections: the import continues where it stopped.";
+  return parts.whatBlocks(database, tenantId);
+}
+
+function partsOf(source: string): ImportSourceParts {
+  return isImportSource(source) ? IMPORT_SOURCE_PARTS[source] : IMPORT_SOURCE_PARTS.square;
+}
+
+export function isImportSource(value: string): value is ImportSource {
+  return (IMPORT_SOURCES as readonly string[]).includes(value);
 }
 
 /**
- * Starts importing the tenant's Square orders closed since `startDate` (a business day, YYYY-MM-DD). Refused, with
- * the reason, when accounting is not on for Square, QuickBooks is not connected, or an import is already going.
+ * Starts importing the tenant's Square or Shopify orders since `startDate` (a business day, YYYY-MM-DD). Refused,
+ * with the reason, when accounting is not on for the channel, QuickBooks is not connected, an import of the channel
+ * is already going, or (Shopify) the start date is older than the orders Shopify shows Tillbridge.
  */
 export async function startAccountingImport(
   database: PrismaClient,
@@ -135,29 +140,26 @@ export async function startAccountingImport(
   now = new Date(),
 ): Promise<ImportStartResult> {
   const { tenantId } = input;
+  const parts = IMPORT_SOURCE_PARTS[input.source];
+  const { name } = parts;
   if (!/^\d{4}-\d{2}-\d{2}$/.test(input.startDate) || Number.isNaN(Date.parse(`${input.startDate}T00:00:00Z`))) return { ok: false, message: "Choose the first day to import as a date." };
   // The last business day to have started anywhere (UTC+14) is the latest a start date can be.
   if (Date.parse(`${input.startDate}T00:00:00Z`) > now.getTime() + 14 * 3600 * 1000) return { ok: false, message: "The first day to import cannot be in the future." };
 
-  const blocker = await whatBlocks(database, tenantId);
-  if (blocker) {
-    const sync = await findAccountingSync(database, tenantId, "square");
-    return { ok: false, message: sync ? blocker : "Turn accounting on for Square first: the import posts Square sales the way new ones are posted." };
-  }
-  const sync = (await findAccountingSync(database, tenantId, "square"))!;
+  const blocker = await whatBlocks(database, tenantId, parts);
+  const sync = await findAccountingSync(database, tenantId, input.source);
+  if (blocker || !sync) return { ok: false, message: sync ? blocker! : `Turn accounting on for ${name} first: the import posts ${name} sales the way new ones are posted.` };
   const going = await database.accountingImport.findFirst({ where: { tenantId, source: input.source, status: { in: ["RUNNING", "PAUSED"] } }, select: { startDate: true } });
-  if (going) return { ok: false, message: `An import of Square sales since ${going.startDate} is still going. Wait for it to finish before starting another.` };
+  if (going) return { ok: false, message: `An import of ${name} sales since ${going.startDate} is still going. Wait for it to finish before starting another.` };
 
   let lanes: ImportCursor["lanes"];
   try {
-    const locations = await listSquareLocations(database, await squareInventoryAccount(database, tenantId));
-    lanes = locations
-      .map((location) => ({ locationId: location.id, startAt: startOfBusinessDay(input.startDate, location.timeZone) }))
-      .filter((lane) => Date.parse(lane.startAt) < now.getTime())
-      .sort((a, b) => a.locationId.localeCompare(b.locationId));
+    const plan = await parts.plan(database, tenantId, input.startDate, now);
+    if (!plan.ok) return { ok: false, message: plan.message };
+    lanes = plan.lanes;
   } catch (error) {
-    if (error instanceof ConnectionAuthorizationError) return { ok: false, message: "Square no longer accepts Tillbridge's access. Reconnect Square under Connections, then start the import." };
-    if (error instanceof TransientError || error instanceof RateLimitedError) return { ok: false, message: "Square did not answer just now. Try again in a minute." };
+    if (error instanceof ConnectionAuthorizationError) return { ok: false, message: `${name} no longer accepts Tillbridge's access. Reconnect ${name} under Connections, then start the import.` };
+    if (error instanceof TransientError || error instanceof RateLimitedError) return { ok: false, message: `${name} did not answer just now. Try again in a minute.` };
     throw error;
   }
 
@@ -187,8 +189,8 @@ export async function startAccountingImport(
     await queue.send(runAccountingImportJob, { tenantId, importId: row.id, step }, { tx, priority: JobPriority.normal });
     return row;
   });
-  if (!created) return { ok: false, message: "An import of Square sales is already going. Wait for it to finish before starting another." };
-  return { ok: true, importId: created.id, message: `Importing Square sales since ${input.startDate}. Each order is posted once, at QuickBooks' pace; progress shows below.` };
+  if (!created) return { ok: false, message: `An import of ${name} sales is already going. Wait for it to finish before starting another.` };
+  return { ok: true, importId: created.id, message: `Importing ${name} sales since ${input.startDate}. Each order is posted once, at QuickBooks' pace; progress shows below.` };
 }
 
 /** What a step saves: the cursor, and the counts and status when they change. */
@@ -227,9 +229,9 @@ async function scheduleNextStep(database: PrismaClient, context: Pick<JobContext
   await save(database, ids.tenantId, ids.importId, { ...change, cursor: next });
 }
 
-function laneQuery(cursor: ImportCursor, lane: number): SquareOrderQuery {
-  const entry = cursor.lanes[lane]!;
-  return { locationIds: [entry.locationId], field: "closed_at", startAt: entry.startAt, endAt: cursor.endAt };
+/** The orders of a page, each with the refunds it lists. */
+function pageOrders(page: ImportPage, orderIds: readonly string[]): ImportOrder[] {
+  return orderIds.map((id) => ({ id, refundIds: page.refunds?.[id] ?? [] }));
 }
 
 export type StepOutcome = "missing" | "superseded" | "paused" | "running" | "done" | "failed";
@@ -250,7 +252,8 @@ export async function stepAccountingImport(database: PrismaClient, context: Pick
   if (cursor.step !== input.step) return "superseded";
   const ids = { tenantId, importId };
 
-  const blocker = await whatBlocks(database, tenantId);
+  const parts = partsOf(row.source);
+  const blocker = await whatBlocks(database, tenantId, parts);
   if (blocker) {
     const checks = cursor.pausedChecks + 1;
     const wait = Math.min(PAUSED_CHECK_FIRST_MS * 2 ** (checks - 1), PAUSED_CHECK_MAX_MS);
@@ -264,14 +267,12 @@ export async function stepAccountingImport(database: PrismaClient, context: Pick
   const change: Omit<StepChange, "cursor"> = { ...(resumed && { status: "RUNNING" as const, error: null }) };
 
   try {
-    const account = await squareInventoryAccount(database, tenantId);
-
     // 1. Counting, so the merchant sees a total (and an ETA) from the start.
     if (cursor.counting) {
       let counting = cursor.counting;
       for (let pages = 0; pages < COUNT_PAGES_PER_STEP && counting.lane < cursor.lanes.length; pages++) {
-        const { entries, cursor: nextCursor } = await searchSquareOrderEntries(database, account, laneQuery(cursor, counting.lane), { cursor: counting.cursor, limit: COUNT_PAGE_SIZE });
-        counting = nextCursor ? { lane: counting.lane, cursor: nextCursor, found: counting.found + entries.length } : { lane: counting.lane + 1, cursor: null, found: counting.found + entries.length };
+        const { found, cursor: nextCursor } = await parts.countPage(database, tenantId, cursor.lanes[counting.lane]!, cursor.endAt, counting.cursor);
+        counting = nextCursor ? { lane: counting.lane, cursor: nextCursor, found: counting.found + found } : { lane: counting.lane + 1, cursor: null, found: counting.found + found };
       }
       if (counting.lane < cursor.lanes.length) {
         await scheduleNextStep(database, context, ids, { ...cursor, counting }, change, 0);
@@ -283,12 +284,12 @@ export async function stepAccountingImport(database: PrismaClient, context: Pick
 
     // 2. The page in flight: which of its orders have an outcome now.
     if (cursor.page) {
-      const settled = await settlePage(database, tenantId, cursor.page, { resumed });
+      const settled = await settlePage(database, tenantId, parts, cursor.page, { resumed });
       // The page and the counts change together, so whatever is saved counts each order once.
       cursor = { ...cursor, page: settled.page };
       change.postedDelta = (change.postedDelta ?? 0) + settled.posted;
       change.notPostedDelta = (change.notPostedDelta ?? 0) + settled.notPosted;
-      for (const orderId of settled.toSend) await context.send(postSquareOrderJob, { tenantId, orderId }, { priority: JobPriority.backfill });
+      for (const order of pageOrders(settled.page, settled.toSend)) await parts.send(context, tenantId, order);
       if (settled.page.settled.length < settled.page.orderIds.length) {
         await scheduleNextStep(database, context, ids, cursor, change, STEP_INTERVAL_MS);
         return "running";
@@ -299,19 +300,21 @@ export async function stepAccountingImport(database: PrismaClient, context: Pick
     // 3. The next page (pages with nothing left to post are passed over in the same step).
     while (cursor.next.lane < cursor.lanes.length) {
       const { next: from } = cursor;
-      const { orders, cursor: squareCursor } = await searchSquareOrders(database, account, laneQuery(cursor, from.lane), { cursor: from.cursor, limit: cursor.pageSize });
+      const { orders, cursor: vendorCursor } = await parts.readPage(database, tenantId, cursor.lanes[from.lane]!, cursor.endAt, from.cursor, cursor.pageSize);
       // Kept in step with the counts below, so whatever is saved (a pause included) counts each page once.
-      cursor = { ...cursor, next: squareCursor ? { lane: from.lane, cursor: squareCursor } : { lane: from.lane + 1, cursor: null } };
-      const orderIds = [...new Set(orders.map((order) => (typeof order.id === "string" ? order.id : "")).filter(Boolean))];
+      cursor = { ...cursor, next: vendorCursor ? { lane: from.lane, cursor: vendorCursor } : { lane: from.lane + 1, cursor: null } };
+      const unique = [...new Map(orders.map((order) => [order.id, order])).values()];
+      const orderIds = unique.map((order) => order.id);
       if (orderIds.length === 0) continue;
       const now = new Date().toISOString();
-      const fresh: ImportPage = { orderIds, settled: [], sends: {}, sentAt: now, lastProgressAt: now };
+      const refunds = Object.fromEntries(unique.filter((order) => order.refundIds.length > 0).map((order) => [order.id, order.refundIds]));
+      const fresh: ImportPage = { orderIds, ...(Object.keys(refunds).length > 0 && { refunds }), settled: [], sends: {}, sentAt: now, lastProgressAt: now };
       // Orders already posted (by their webhooks, or an earlier import) count at once and are not sent.
-      const settled = await settlePage(database, tenantId, fresh, { resumed: false, sendPending: false });
+      const settled = await settlePage(database, tenantId, parts, fresh, { resumed: false, sendPending: false });
       change.postedDelta = (change.postedDelta ?? 0) + settled.posted;
       change.notPostedDelta = (change.notPostedDelta ?? 0) + settled.notPosted;
       const toSend = orderIds.filter((orderId) => !settled.page.settled.includes(orderId));
-      for (const orderId of toSend) await context.send(postSquareOrderJob, { tenantId, orderId }, { priority: JobPriority.backfill });
+      for (const order of pageOrders(fresh, toSend)) await parts.send(context, tenantId, order);
       if (toSend.length > 0) {
         const inFlight: ImportPage = { ...settled.page, sends: Object.fromEntries(toSend.map((orderId) => [orderId, 1])) };
         await scheduleNextStep(database, context, ids, { ...cursor, page: inFlight }, change, STEP_INTERVAL_MS);
@@ -326,7 +329,7 @@ export async function stepAccountingImport(database: PrismaClient, context: Pick
     const notPosted = totals.ordersNotPosted + (change.notPostedDelta ?? 0);
     await closeRun(database, tenantId, cursor.runId, {
       counts: { read: posted + notPosted, written: posted, skipped: 0, failed: notPosted },
-      summary: `Square sales since ${row.startDate}: ${posted} ${posted === 1 ? "order" : "orders"} in QuickBooks${notPosted > 0 ? `, ${notPosted} not posted (see the problems)` : ""}`,
+      summary: `${parts.name} sales since ${row.startDate}: ${posted} ${posted === 1 ? "order" : "orders"} in QuickBooks${notPosted > 0 ? `, ${notPosted} not posted (see the problems)` : ""}`,
     });
     // The count was taken before the pages were read; what was handled is the final word.
     await save(database, tenantId, importId, { ...change, cursor, status: "DONE", error: null, ordersFound: posted + notPosted, finished: true });
@@ -335,7 +338,7 @@ export async function stepAccountingImport(database: PrismaClient, context: Pick
   } catch (error) {
     if (error instanceof ConnectionAuthorizationError) {
       // Pause now; the job runner marks the connection and tells the merchant.
-      await scheduleNextStep(database, context, ids, { ...cursor, pausedChecks: 1 }, { ...change, status: "PAUSED", error: `${error.message}. Reconnect ${error.connection.provider === "SQUARE" ? "Square" : "QuickBooks"} under Connections: the import continues where it stopped.` }, PAUSED_CHECK_FIRST_MS);
+      await scheduleNextStep(database, context, ids, { ...cursor, pausedChecks: 1 }, { ...change, status: "PAUSED", error: `${error.message}. Reconnect ${({ SQUARE: "Square", SHOPIFY: "Shopify" } as Record<string, string>)[error.connection.provider] ?? "QuickBooks"} under Connections: the import continues where it stopped.` }, PAUSED_CHECK_FIRST_MS);
       throw error;
     }
     if (error instanceof SquareSearchRefusedError) {
@@ -360,36 +363,49 @@ async function closeRun(database: PrismaClient, tenantId: string, runId: string,
 const PRINCIPAL_KINDS = ["sale", "refund"];
 
 /**
- * Which pending orders of a page have an outcome: a receipt in the ledger (posted; FAILED when QuickBooks refused
- * it, which is a problem the merchant sees), or a problem reported for the order since the page was sent. Orders
- * that have neither, and no job waiting or running (lost to a pause, or dead-lettered), are sent again, up to
- * MAX_SENDS_PER_ORDER times; then the import stops waiting for them and says so.
+ * Which pending orders of a page have an outcome: a receipt in the ledger for the sale and each refund it lists
+ * (posted; FAILED when QuickBooks refused it, which is a problem the merchant sees), or a problem reported for it
+ * since the page was sent. Orders that have neither, and no job waiting or running (lost to a pause, or
+ * dead-lettered), are sent again, up to MAX_SENDS_PER_ORDER times; then the import stops waiting for them and says so.
  */
 async function settlePage(
   database: PrismaClient,
   tenantId: string,
+  parts: ImportSourceParts,
   page: ImportPage,
   options: { resumed: boolean; sendPending?: boolean },
 ): Promise<{ page: ImportPage; posted: number; notPosted: number; toSend: string[] }> {
   const pending = page.orderIds.filter((orderId) => !page.settled.includes(orderId));
   if (pending.length === 0) return { page, posted: 0, notPosted: 0, toSend: [] };
+  // Each order's records: its sale (keyed by the order's id) and the refunds it lists.
+  const records = new Map(pending.map((orderId) => [orderId, [{ id: orderId, kind: "sale" as const }, ...(page.refunds?.[orderId] ?? []).map((id) => ({ id, kind: "refund" as const }))]]));
+  const allRecords = [...records.values()].flat();
   const [documents, problems, live] = await Promise.all([
-    database.accountingDocument.findMany({ where: { tenantId, source: "square", sourceId: { in: pending } }, select: { sourceId: true, kind: true, status: true } }),
+    database.accountingDocument.findMany({ where: { tenantId, source: parts.source, sourceId: { in: allRecords.map((record) => record.id) } }, select: { sourceId: true, kind: true, status: true } }),
     database.syncIssue.findMany({
-      where: { tenantId, status: { in: ["OPEN", "DISMISSED"] }, lastSeenAt: { gte: new Date(page.sentAt) }, key: { in: pending.flatMap((orderId) => [`accounting-square-order:${orderId}`, `square-order:${orderId}`]) } },
+      where: { tenantId, status: { in: ["OPEN", "DISMISSED"] }, lastSeenAt: { gte: new Date(page.sentAt) }, key: { in: allRecords.flatMap((record) => parts.problemKeys(record.id, record.kind)) } },
       select: { key: true },
     }),
-    ordersWithLiveJobs(database, tenantId, pending),
+    ordersWithLiveJobs(database, parts, tenantId, pending),
   ]);
-  // An order is settled once its job is over and none of its documents waits to be sent: its receipt can be
-  // posted while the fee entry after it is still going, or was cut short by a revoked grant (then it is sent again).
-  const unfinished = new Set([...live, ...documents.filter((document) => document.status === "PENDING").map((document) => document.sourceId)]);
-  const receipts = documents.filter((document) => PRINCIPAL_KINDS.includes(document.kind) && !unfinished.has(document.sourceId));
-  const postedIds = new Set(receipts.filter((receipt) => receipt.status === "POSTED").map((receipt) => receipt.sourceId));
-  const refusedIds = new Set(receipts.filter((receipt) => receipt.status === "FAILED").map((receipt) => receipt.sourceId));
-  const problemIds = new Set(problems.map((issue) => issue.key.slice(issue.key.lastIndexOf(":") + 1)));
-  const posted = pending.filter((orderId) => postedIds.has(orderId));
-  const notPosted = pending.filter((orderId) => !postedIds.has(orderId) && !live.has(orderId) && (refusedIds.has(orderId) || problemIds.has(orderId)));
+  const problemKeys = new Set(problems.map((issue) => issue.key));
+  const pendingDocuments = new Set(documents.filter((document) => document.status === "PENDING").map((document) => document.sourceId));
+  const receiptStatus = new Map(documents.filter((document) => PRINCIPAL_KINDS.includes(document.kind)).map((document) => [document.sourceId, document.status]));
+  const posted: string[] = [];
+  const notPosted: string[] = [];
+  for (const [orderId, orderRecords] of records) {
+    // An order is settled once its jobs are over and none of its documents waits to be sent: its receipt can be
+    // posted while the fee entry after it is still going, or was cut short by a revoked grant (then it is sent again).
+    if (live.has(orderId) || orderRecords.some((record) => pendingDocuments.has(record.id))) continue;
+    const outcomes = orderRecords.map((record) => {
+      const status = receiptStatus.get(record.id);
+      if (status === "POSTED") return "posted";
+      if (status === "FAILED" || parts.problemKeys(record.id, record.kind).some((key) => problemKeys.has(key))) return "refused";
+      return null;
+    });
+    if (outcomes.every((outcome) => outcome === "posted")) posted.push(orderId);
+    else if (outcomes.every((outcome) => outcome !== null)) notPosted.push(orderId);
+  }
   const now = new Date();
   let next: ImportPage = { ...page, settled: [...page.settled, ...posted, ...notPosted] };
   if (posted.length + notPosted.length > 0) next = { ...next, lastProgressAt: now.toISOString() };
@@ -414,13 +430,13 @@ async function settlePage(
   for (const orderId of givenUp) {
     await reportSyncIssue(database, {
       tenantId,
-      key: `accounting-square-order:${orderId}`,
+      key: parts.problemKeys(orderId, "sale")[0]!,
       code: "ACCOUNTING_IMPORT_GAVE_UP",
-      message: `Square order ${orderId} was not posted to QuickBooks: the import tried ${MAX_SENDS_PER_ORDER} times and it did not go through. Press Retry; if it fails again, contact support.`,
+      message: `${parts.name} order ${orderId} was not posted to QuickBooks: the import tried ${MAX_SENDS_PER_ORDER} times and it did not go through. Press Retry; if it fails again, contact support.`,
       entityType: "accounting_record",
-      entityRef: `Square order ${orderId}`,
+      entityRef: `${parts.name} order ${orderId}`,
       retriable: true,
-      retryJob: { name: postSquareOrderJob.name, payload: { tenantId, orderId } },
+      retryJob: { name: parts.postJobName, payload: { tenantId, orderId } },
     });
   }
   next = { ...next, sends, settled: [...next.settled, ...givenUp], lastProgressAt: now.toISOString() };
@@ -428,15 +444,15 @@ async function settlePage(
 }
 
 /**
- * Orders with a posting job waiting or running. Read from the job queue's own table (pg-boss, schema "pgboss" as
- * app/jobs/queue.server.ts sets it up, in the application's database): the queue's API finds jobs by payload but
- * not by state.
+ * Orders with a posting job (of the sale or of a refund) waiting or running. Read from the job queue's own table
+ * (pg-boss, schema "pgboss" as app/jobs/queue.server.ts sets it up, in the application's database): the queue's API
+ * finds jobs by payload but not by state.
  */
-async function ordersWithLiveJobs(database: PrismaClient, tenantId: string, orderIds: readonly string[]): Promise<Set<string>> {
+async function ordersWithLiveJobs(database: PrismaClient, parts: ImportSourceParts, tenantId: string, orderIds: readonly string[]): Promise<Set<string>> {
   if (orderIds.length === 0) return new Set();
   const rows = await database.$queryRaw<{ orderId: string }[]>`
     SELECT DISTINCT data->>'orderId' AS "orderId" FROM pgboss.job
-    WHERE name = ${postSquareOrderJob.name} AND state IN ('created', 'retry', 'active')
+    WHERE name = ${parts.postJobName} AND state IN ('created', 'retry', 'active')
       AND data->>'tenantId' = ${tenantId} AND data->>'orderId' = ANY(${[...orderIds]}::text[])`;
   return new Set(rows.map((row) => row.orderId));
 }
@@ -463,9 +479,18 @@ function isImportStatus(value: string): value is ImportStatus {
   return (IMPORT_STATUSES as readonly string[]).includes(value);
 }
 
-/** The tenant's latest import, with its ETA worked out from QuickBooks' budget and what it has posted so far. */
-export async function loadImportProgress(database: PrismaClient, tenantId: string): Promise<ImportProgress | null> {
-  const row = await database.accountingImport.findFirst({ where: { tenantId }, orderBy: { createdAt: "desc" } });
+/** The tenant's latest imports, one per channel (Square's first), each with its progress and ETA. */
+export async function loadImportProgresses(database: PrismaClient, tenantId: string): Promise<ImportProgress[]> {
+  const latest = await Promise.all(IMPORT_SOURCES.map((source) => loadImportProgress(database, tenantId, source)));
+  return latest.filter((progress): progress is ImportProgress => progress !== null);
+}
+
+/**
+ * The tenant's latest import (of one channel, or of any), with its ETA worked out from QuickBooks' budget and what
+ * it has posted so far.
+ */
+export async function loadImportProgress(database: PrismaClient, tenantId: string, source?: ImportSource): Promise<ImportProgress | null> {
+  const row = await database.accountingImport.findFirst({ where: { tenantId, ...(source && { source }) }, orderBy: { createdAt: "desc" } });
   if (!row) return null;
   const status: ImportStatus = isImportStatus(row.status) ? row.status : "FAILED";
   let estimate: { minutesLeft: number; documentsLeft: number } | null = null;
@@ -488,7 +513,7 @@ export async function loadImportProgress(database: PrismaClient, tenantId: strin
   }
   return {
     id: row.id,
-    source: "square",
+    source: isImportSource(row.source) ? row.source : "square",
     startDate: row.startDate,
     status,
     ordersFound: row.ordersFound,

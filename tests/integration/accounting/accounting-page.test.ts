@@ -259,7 +259,8 @@ describe("the Accounting page's data", () => {
       documents: [],
       issues: [],
       counts: { postedToday: 0, postedThisWeek: 0, failed: 0, pending: 0 },
-      accountingImport: null,
+      accountingImports: [],
+      shopifyImportEarliest: expect.objectContaining({ windowDays: 60 }),
     });
   });
 
@@ -281,7 +282,7 @@ describe("the Accounting page's form", () => {
       { intent: "retry" },
       { intent: "dismiss", issueId: "not-a-uuid" },
       { intent: "import", source: "square", startDate: "last spring" },
-      { intent: "import", source: "shopify", startDate: "2026-01-01" },
+      { intent: "import", source: "clover", startDate: "2026-01-01" },
     ];
     for (const form of malformed) {
       expect(await answer(await performAccountingAction(database(), queue, merchantA(), form))).toEqual({ status: 400, data: { ok: false, message: "That action is not known on this page." } });

@@ -118,7 +118,7 @@ describe("historical import of Square sales", () => {
     expect(reauth).toMatchObject({ status: "OPEN" });
     expect(reauth.message).toMatch(/Reconnect QuickBooks/);
     const shown = await page.loadAccountingPage(app.db.db(), tenantId);
-    expect(shown.accountingImport).toMatchObject({ status: "PAUSED", ordersFound: found, reason: expect.stringMatching(/Reconnect QuickBooks/) });
+    expect(shown.accountingImports.find((progress) => progress.source === "square")).toMatchObject({ status: "PAUSED", ordersFound: found, reason: expect.stringMatching(/Reconnect QuickBooks/) });
 
     // While paused, nothing more is posted.
     const postedWhilePaused = await app.db.db().accountingDocument.count({ where: { tenantId, status: "POSTED" } });
@@ -157,7 +157,7 @@ describe("historical import of Square sales", () => {
     expect(run.status).toBe("SUCCEEDED");
     expect(run.summary).toContain(`${found} orders in QuickBooks`);
     const finished = await page.loadAccountingPage(app.db.db(), tenantId);
-    expect(finished.accountingImport).toMatchObject({ status: "DONE", ordersPosted: found, minutesLeft: null });
+    expect(finished.accountingImports.find((progress) => progress.source === "square")).toMatchObject({ status: "DONE", ordersPosted: found, minutesLeft: null });
   }, 300_000);
 
   it("counts orders already in QuickBooks without sending them again, and a step the import does not name does nothing", async () => {
