@@ -98,7 +98,7 @@ describe("historical import of Shopify orders", () => {
     // Their webhooks reach the app (delivered over HTTP, after the orders are made) and are processed.
     const delivered = (topic: string) => shop.deliveries().filter((delivery) => delivery.topic === topic && delivery.ok).length;
     await expect
-      .poll(() => (shop.flushWebhooks(), { paid: delivered("orders/paid"), refunds: delivered("refunds/create"), updated: delivered("orders/updated") > 0 }), { timeout: 60_000, interval: 200 })
+      .poll(() => (shop.flushWebhooks(), { paid: delivered("orders/paid"), refunds: delivered("refunds/create"), updated: delivered("orders/updated") > 0 }), { timeout: 120_000, interval: 200 })
       .toEqual({ paid: orders.length + 1, refunds: 1, updated: true });
     await waitUntilQuiet(60_000);
     expect(await app.db.db().accountingDocument.count({ where: { tenantId } })).toBe(0);
