@@ -83,6 +83,8 @@ describe("the Accounting page", () => {
     // Shopify is connected but not on yet: only its mode is offered, and Square's sync can be turned off.
     expect(html).toContain('name="shopifyMode"');
     expect(html).not.toContain('name="squareMode"');
+    // Shopify's daily summaries say what a location and a day are for a Shopify shop.
+    expect(html).toContain("the online store counts as one location and each point-of-sale location as another");
     expect(html).toContain('name="intent" value="disable"');
     expect(html).toContain("Undeposited Funds");
     expect(html).toContain("Processing fees:</span> Not chosen yet");

@@ -23,6 +23,17 @@ const MODES: Record<PostingMode, { label: string; explanation: string }> = {
   },
 };
 
+/** What "a location's day" means for each channel, said once the merchant picks daily summaries for it. */
+const DAILY_LOCATIONS: Record<Source, string> = {
+  square: "Each Square location's day runs from midnight to midnight in that location's time zone, and is posted about an hour after it ends.",
+  shopify:
+    "For Shopify, the online store counts as one location and each point-of-sale location as another; days run from midnight to midnight in your shop's time zone and are posted about an hour after they end. A refund counts on the day it was made.",
+};
+
+function modeExplanation(source: Source, mode: PostingMode): string {
+  return mode === "daily_summary" ? `${MODES[mode].explanation} ${DAILY_LOCATIONS[source]}` : MODES[mode].explanation;
+}
+
 const MODE_OPTIONS = (Object.keys(MODES) as PostingMode[]).map((mode) => ({ label: MODES[mode].label, value: mode }));
 
 /** The Accounting page, shared by the embedded Shopify app and the Square merchant area. */
@@ -170,7 +181,7 @@ function SetupCard({ connected, setup }: { connected: AccountingPageData["connec
                       options={MODE_OPTIONS}
                       value={modes[source]}
                       onChange={(value) => setModes((current) => ({ ...current, [source]: value === "per_order" ? "per_order" : "daily_summary" }))}
-                      helpText={MODES[modes[source]].explanation}
+                      helpText={modeExplanation(source, modes[source])}
                     />
                   ))}
                 </FormLayout>

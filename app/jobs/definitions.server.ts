@@ -3,6 +3,7 @@ import { db } from "~/db.server";
 import { disconnect } from "~/integrations/connections/flow.server";
 import { connectionsDueForRefresh, refreshConnectionTokens, warnAboutExpiringAuthorizations } from "~/integrations/connections/token-refresh.server";
 import { planSquareDaysJob, postSquareDayJob, sweepSquareDaysJob } from "~/sync/accounting/daily-summaries.server";
+import { planShopifyDaysJob, postShopifyDayJob, sweepShopifyDaysJob } from "~/sync/accounting/shopify-daily-summaries.server";
 import { postShopifyOrderJob, registerShopifyAccountingProcessors } from "~/sync/accounting/shopify-orders.server";
 import { runAccountingImportJob } from "~/sync/accounting/import.server";
 import { registerAccountingReconciler } from "~/sync/accounting/reconciliation.server";
@@ -93,6 +94,9 @@ export const jobDefinitions: readonly JobDefinition[] = [
   sweepSquareDaysJob,
   planSquareDaysJob,
   postSquareDayJob,
+  sweepShopifyDaysJob,
+  planShopifyDaysJob,
+  postShopifyDayJob,
   postShopifyOrderJob,
   runAccountingImportJob,
 ];

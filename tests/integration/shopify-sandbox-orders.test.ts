@@ -597,6 +597,43 @@ describe("paging orders", () => {
     expect(paid.data!.ordersCount).toEqual({ count: 5, precision: "EXACT" });
   });
 
+  it("lists a day's sales by processed_at between two instants, and the orders refunded since, as daily summaries read them", async () => {
+    const shop = "day-shop.myshopify.com";
+    sandbox.addShop(shop);
+    sandbox.install(shop);
+    const daySession = await offlineSession(shop);
+    // A whole second: Shopify's times have none finer.
+    const start = Math.floor((Date.now() - 3 * DAY_MS) / 1000) * 1000;
+    const end = start + DAY_MS - 1;
+    const at = (ms: number) => new Date(ms).toISOString();
+    const before = await createOrder({ lines: [{ sku: "TB-PIN-LOGO", quantity: 1 }], processedAt: at(start - 60_000) }, shop);
+    const first = await createOrder({ lines: [{ sku: "TB-PIN-LOGO", quantity: 1 }], processedAt: at(start) }, shop);
+    const last = await createOrder({ lines: [{ sku: "TB-PIN-LOGO", quantity: 2 }], processedAt: at(end) }, shop);
+    await createOrder({ lines: [{ sku: "TB-PIN-LOGO", quantity: 1 }], processedAt: at(end + 1) }, shop);
+    // The order of the evening before is refunded in the day (recorded now, dated in the day).
+    await refund(before, { lines: [{ lineItemId: before.lineItems[0]!.id, quantity: 1 }], processedAt: at(start + 3_600_000) }, shop);
+
+    const sales = await graphql<{ orders: { nodes: { name: string; processedAt: string }[] } }>(
+      `query($query: String!) { orders(first: 10, query: $query, sortKey: PROCESSED_AT) { nodes { name processedAt } } }`,
+      { query: `processed_at:>='${at(start)}' processed_at:<='${at(end)}'` },
+      { session: daySession },
+    );
+    expect(sales.data!.orders.nodes.map((order) => order.name)).toEqual([first.name, last.name]);
+
+    const refunded = await graphql<{ orders: { nodes: { name: string; displayFinancialStatus: string; refunds: { processedAt: string; createdAt: string }[] }[] } }>(
+      `query($query: String!) { orders(first: 10, query: $query, sortKey: UPDATED_AT) { nodes { name displayFinancialStatus refunds(first: 10) { createdAt processedAt } } } }`,
+      { query: `updated_at:>='${at(start)}' financial_status:refunded` },
+      { session: daySession },
+    );
+    expect(refunded.data!.orders.nodes).toEqual([{ name: before.name, displayFinancialStatus: "REFUNDED", refunds: [{ processedAt: expect.any(String), createdAt: expect.any(String) }] }]);
+    const [listed] = refunded.data!.orders.nodes[0]!.refunds;
+    expect(Date.parse(listed!.processedAt)).toBe(start + 3_600_000);
+    expect(Date.parse(listed!.createdAt)).toBeGreaterThan(end);
+    // Not partially refunded: nothing else was.
+    const partially = await graphql<{ orders: { nodes: unknown[] } }>(`{ orders(first: 10, query: "financial_status:partially_refunded") { nodes { id } } }`, undefined, { session: daySession });
+    expect(partially.data!.orders.nodes).toEqual([]);
+  });
+
   it("charges orders like any connection: 2 + first × the cost of a node", async () => {
     const answer = await graphql<{ orders: { nodes: unknown[] } }>(`{ orders(first: 5) { nodes { id lineItems(first: 3) { nodes { id } } } } }`);
     // 2 + 5 × (1 order + 2 + 3 × 1 line item)

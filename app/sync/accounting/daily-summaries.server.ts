@@ -7,7 +7,7 @@ import { fromQboAmount, sum } from "~/domain/accounting/money";
 import { PostingError, type PostingContext } from "~/domain/accounting/posting";
 import type { JournalLine } from "~/domain/accounting/quickbooks-documents";
 import type { PlannedJournalEntry } from "~/domain/accounting/sales-receipt";
-import { businessDateOf, isKnownTimeZone, type SourceRefund, type SourceSale } from "~/domain/accounting/source-sale";
+import { businessDateOf, isKnownTimeZone, type Source, type SourceRefund, type SourceSale } from "~/domain/accounting/source-sale";
 import { mapSquareReturn, mapSquareSale } from "~/domain/accounting/square-order";
 import type { Prisma } from "~/generated/prisma/client";
 import { quickBooksAccount, quickBooksRequest, type QuickBooksAccount } from "~/integrations/quickbooks/api-client.server";
@@ -19,7 +19,7 @@ import { finishSyncRun, startSyncRun } from "~/models/sync-runs.server";
 import { quickBooksBooks } from "./books.server";
 import { postAccountingDocument, type BooksPort, type PostingOutcome } from "./posting.server";
 import { findAccountingSync } from "./record-posting.server";
-import { accountingSyncSettings } from "./settings";
+import { accountingSyncSettings, type AccountingSyncSettings } from "./settings";
 
 /**
  * Square sales as daily summaries (decision 010): one QuickBooks JournalEntry per location and business day, the
@@ -38,7 +38,9 @@ import { accountingSyncSettings } from "./settings";
  *   books through that day, as a correcting entry in the open period holding only the difference. A day that was
  *   corrected once is only ever corrected by further entries, so an update can never count a difference twice.
  *
- * Shopify is not summarized yet: a Shopify sync set to daily summaries posts nothing until it is.
+ * The planning, the cursor, the posting of a day's records and the handling of late records are the same for every
+ * source (Shopify's in shopify-daily-summaries.server.ts); only reading a day's records and a location's list are
+ * the source's own.
  */
 
 /** How long after a location's midnight its day is summarized: late fees and refunds settle in the meantime. */
@@ -46,8 +48,8 @@ export const DAILY_SUMMARY_GRACE_MINUTES = 60;
 
 const POST_SQUARE_DAY_JOB = "accounting.post-square-day";
 
-/** Where the sync's cursors keep which days were queued. */
-const CURSOR_KEY = "squareDailySummaries";
+/** Where the sync's cursors keep which days were queued, per source. */
+const CURSOR_KEYS: Record<Source, string> = { square: "squareDailySummaries", shopify: "shopifyDailySummaries" };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const QUARTER_HOUR_MS = 15 * 60 * 1000;
@@ -107,47 +109,62 @@ type DailyCursor = z.infer<typeof dailyCursorSchema>;
 
 const cursorsSchema = z.record(z.string(), z.unknown());
 
-function readCursor(cursors: unknown): DailyCursor | null {
+function readCursor(cursors: unknown, source: Source): DailyCursor | null {
   const all = cursorsSchema.safeParse(cursors);
   if (!all.success) return null;
-  return dailyCursorSchema.safeParse(all.data[CURSOR_KEY]).data ?? null;
+  return dailyCursorSchema.safeParse(all.data[CURSOR_KEYS[source]]).data ?? null;
 }
 
-function withCursor(cursors: unknown, cursor: DailyCursor): Prisma.InputJsonValue {
-  return { ...(cursorsSchema.safeParse(cursors).data ?? {}), [CURSOR_KEY]: cursor } as Prisma.InputJsonValue;
+function withCursor(cursors: unknown, source: Source, cursor: DailyCursor): Prisma.InputJsonValue {
+  return { ...(cursorsSchema.safeParse(cursors).data ?? {}), [CURSOR_KEYS[source]]: cursor } as Prisma.InputJsonValue;
 }
 
 /**
  * The sync's cursors once daily summaries are turned on at `now`: days before it are not summarized (they are
  * history, or were posted order by order); locations already summarized keep their place.
  */
-export function startDailySummaries(cursors: unknown, now: Date): Prisma.InputJsonValue {
-  return withCursor(cursors, { since: now.toISOString(), locations: readCursor(cursors)?.locations ?? {} });
+export function startDailySummaries(cursors: unknown, now: Date, source: Source = "square"): Prisma.InputJsonValue {
+  return withCursor(cursors, source, { since: now.toISOString(), locations: readCursor(cursors, source)?.locations ?? {} });
 }
 
 // ---- The hourly sweep and the per-tenant plan ------------------------------------------------------------------
 
-export interface SquareDay {
+/** One location's business day of one tenant: what a day job summarizes. */
+export interface SummaryDay {
   tenantId: string;
   locationId: string;
   /** YYYY-MM-DD in the location's time zone. */
   businessDate: string;
 }
+export type SquareDay = SummaryDay;
 
-const squareDayPayload = z.object({ tenantId: z.uuid(), locationId: z.string().min(1).max(64), businessDate: isoDate }).strict();
+/** A day job's payload (the same shape for every source). */
+export const summaryDayPayload = z.object({ tenantId: z.uuid(), locationId: z.string().min(1).max(64), businessDate: isoDate }).strict();
 
-/** Accounting syncs that summarize Square sales by day, with both connections working. */
-export async function squareDailySyncs(database: PrismaClient): Promise<{ id: string; tenantId: string }[]> {
+const PROVIDERS: Record<Source, "SQUARE" | "SHOPIFY"> = { square: "SQUARE", shopify: "SHOPIFY" };
+
+/** Accounting syncs that summarize the source's sales by day, with both connections working. */
+export async function dailySyncs(database: PrismaClient, source: Source): Promise<{ id: string; tenantId: string }[]> {
   const syncs = await database.sync.findMany({
-    where: { kind: "ACCOUNTING", enabled: true, sourceConnection: { provider: "SQUARE", status: "ACTIVE" }, targetConnection: { status: "ACTIVE" } },
+    where: { kind: "ACCOUNTING", enabled: true, sourceConnection: { provider: PROVIDERS[source], status: "ACTIVE" }, targetConnection: { status: "ACTIVE" } },
     select: { id: true, tenantId: true, settings: true },
   });
-  return syncs.filter((sync) => accountingSyncSettings.safeParse(sync.settings).data?.posting.square === "daily_summary").map(({ id, tenantId }) => ({ id, tenantId }));
+  return syncs.filter((sync) => accountingSyncSettings.safeParse(sync.settings).data?.posting[source] === "daily_summary").map(({ id, tenantId }) => ({ id, tenantId }));
 }
 
+/** Accounting syncs that summarize Square sales by day, with both connections working. */
+export const squareDailySyncs = (database: PrismaClient) => dailySyncs(database, "square");
+
 export interface DayPlan {
-  due: SquareDay[];
+  due: SummaryDay[];
   cursor: DailyCursor;
+}
+
+/** A location as the planner sees it: days are planned for active ones, in their time zone. */
+export interface DayLocation {
+  id: string;
+  timeZone: string;
+  active: boolean;
 }
 
 /**
@@ -156,14 +173,28 @@ export interface DayPlan {
  * call), which also gives each one's time zone.
  */
 export async function planSquareDays(database: PrismaClient, sync: { id: string; tenantId: string }, options: { now?: Date; graceMinutes?: number } = {}): Promise<DayPlan | null> {
+  return planDays(database, sync, "square", async () => listSquareLocationsForBooks(database, await squareInventoryAccount(database, sync.tenantId)), options);
+}
+
+/**
+ * The days of each active location of the source (listed by `listLocations`, called only when the sync summarizes
+ * that source by day) that have closed, plus the grace period, and were not queued yet.
+ */
+export async function planDays(
+  database: PrismaClient,
+  sync: { id: string; tenantId: string },
+  source: Source,
+  listLocations: () => Promise<DayLocation[]>,
+  options: { now?: Date; graceMinutes?: number } = {},
+): Promise<DayPlan | null> {
   const row = await database.sync.findFirst({ where: { id: sync.id, tenantId: sync.tenantId, kind: "ACCOUNTING", enabled: true }, select: { settings: true, cursors: true } });
-  if (accountingSyncSettings.safeParse(row?.settings).data?.posting.square !== "daily_summary") return null;
+  if (accountingSyncSettings.safeParse(row?.settings).data?.posting[source] !== "daily_summary") return null;
   const now = options.now ?? new Date();
   const grace = options.graceMinutes ?? DAILY_SUMMARY_GRACE_MINUTES;
   // A sync switched to daily summaries before this code kept no start: it starts now.
-  const cursor = readCursor(row?.cursors) ?? { since: now.toISOString(), locations: {} };
-  const locations = await listSquareLocationsForBooks(database, await squareInventoryAccount(database, sync.tenantId));
-  const due: SquareDay[] = [];
+  const cursor = readCursor(row?.cursors, source) ?? { since: now.toISOString(), locations: {} };
+  const locations = await listLocations();
+  const due: SummaryDay[] = [];
   const next: DailyCursor = { since: cursor.since, locations: { ...cursor.locations } };
   for (const location of locations) {
     if (!location.active || !isKnownTimeZone(location.timeZone)) continue;
@@ -177,11 +208,11 @@ export async function planSquareDays(database: PrismaClient, sync: { id: string;
 }
 
 /** Records the plan's days as queued, keeping whatever else the sync's cursors hold (read again just before). */
-async function savePlan(database: PrismaClient, sync: { id: string; tenantId: string }, plan: DayPlan): Promise<void> {
+async function savePlan(database: PrismaClient, sync: { id: string; tenantId: string }, source: Source, plan: DayPlan): Promise<void> {
   const row = await database.sync.findFirst({ where: { id: sync.id, tenantId: sync.tenantId }, select: { cursors: true } });
-  const current = readCursor(row?.cursors);
+  const current = readCursor(row?.cursors, source);
   const cursor: DailyCursor = { since: current?.since ?? plan.cursor.since, locations: { ...current?.locations, ...plan.cursor.locations } };
-  await database.sync.updateMany({ where: { id: sync.id, tenantId: sync.tenantId }, data: { cursors: withCursor(row?.cursors, cursor) } });
+  await database.sync.updateMany({ where: { id: sync.id, tenantId: sync.tenantId }, data: { cursors: withCursor(row?.cursors, source, cursor) } });
 }
 
 /**
@@ -195,15 +226,26 @@ export async function queueDueSquareDays(
   sync: { id: string; tenantId: string },
   options: { now?: Date; graceMinutes?: number } = {},
 ): Promise<SquareDay[]> {
-  const plan = await planSquareDays(database, sync, options);
-  if (!plan) return [];
-  for (const day of plan.due) await send(day);
-  await savePlan(database, sync, plan);
-  return plan.due;
+  return queueDueDays(database, "square", (plannedSync) => planSquareDays(database, plannedSync, options), send, sync);
+}
+
+/** queueDueSquareDays for any source, given its planner. */
+export async function queueDueDays(
+  database: PrismaClient,
+  source: Source,
+  plan: (sync: { id: string; tenantId: string }) => Promise<DayPlan | null>,
+  send: (day: SummaryDay) => Promise<unknown>,
+  sync: { id: string; tenantId: string },
+): Promise<SummaryDay[]> {
+  const planned = await plan(sync);
+  if (!planned) return [];
+  for (const day of planned.due) await send(day);
+  await savePlan(database, sync, source, planned);
+  return planned.due;
 }
 
 /** One queued run per tenant, location and day. */
-export const daySingletonKey = (day: SquareDay) => `${day.tenantId}:${dailySourceId(day.locationId, day.businessDate)}`;
+export const daySingletonKey = (day: SummaryDay) => `${day.tenantId}:${dailySourceId(day.locationId, day.businessDate)}`;
 
 // ---- One location's day ------------------------------------------------------------------------------------------
 
@@ -230,7 +272,7 @@ export function dailyBooks(database: PrismaClient, account: QuickBooksAccount): 
   return { ...quickBooksBooks(database, account), closedThrough: () => readBookCloseDate(database, account) };
 }
 
-export type SquareDayOutcome =
+export type DayOutcome =
   | { outcome: "skipped"; reason: string }
   | { outcome: "problem"; problems: string[] }
   /** No sale or refund that moves money: nothing to post. */
@@ -238,6 +280,7 @@ export type SquareDayOutcome =
   | { outcome: "unchanged"; docNumber: string | null }
   | { outcome: "posted"; how: "created" | "updated" | "corrected"; docNumber: string; sales: number; refunds: number; leftOut: string[] }
   | { outcome: "failed"; problem: string };
+export type SquareDayOutcome = DayOutcome;
 
 const refStored = z.object({ value: z.string(), name: z.string().optional() });
 const journalLineStored = z.object({
@@ -309,28 +352,45 @@ function debitsOf(document: PlannedJournalEntry, currency: string): number {
 
 const orderHead = z.looseObject({ id: z.string(), returns: z.array(z.looseObject({ source_order_id: z.string().nullish() })).nullish() });
 
-const dayIssueKey = (day: SquareDay) => `accounting-square-day:${dailySourceId(day.locationId, day.businessDate)}`;
+/** What differs between sources when a day is posted: the source, its day job (for Retry), and how a merchant finishes a record left out. */
+export interface DaySource {
+  source: Source;
+  /** The job that posts one of the source's days, which Retry sends again. */
+  jobName: string;
+  /** What the merchant waits for before pressing Retry when records were left out ("Square shows them completed"). */
+  leftOutHint: (count: number) => string;
+}
 
-async function reportDay(database: PrismaClient, sync: { id: string }, day: SquareDay, label: string, code: string, message: string): Promise<void> {
+const dayIssueKey = (source: Source, day: SummaryDay) => `accounting-${source}-day:${dailySourceId(day.locationId, day.businessDate)}`;
+
+async function reportDay(database: PrismaClient, sync: { id: string }, from: DaySource, day: SummaryDay, label: string, code: string, message: string): Promise<void> {
   await reportSyncIssue(database, {
     tenantId: day.tenantId,
     syncId: sync.id,
-    key: dayIssueKey(day),
+    key: dayIssueKey(from.source, day),
     code,
     message,
     entityType: "accounting_record",
     entityRef: label,
     retriable: true,
-    retryJob: { name: POST_SQUARE_DAY_JOB, payload: { tenantId: day.tenantId, locationId: day.locationId, businessDate: day.businessDate } },
+    retryJob: { name: from.jobName, payload: { tenantId: day.tenantId, locationId: day.locationId, businessDate: day.businessDate } },
   });
 }
 
-export interface SquareDayOptions {
+const SQUARE_DAYS: DaySource = {
+  source: "square",
+  jobName: POST_SQUARE_DAY_JOB,
+  leftOutHint: (count) => `Press Retry once Square shows ${count === 1 ? "it" : "them"} completed.`,
+};
+
+export interface DayOptions {
   /** QuickBooks as the day is posted to (tests wrap the real one); by default the tenant's company. */
   books?: (account: QuickBooksAccount) => DailyBooks;
   /** Today, for the date of a correcting entry. */
   now?: Date;
 }
+
+export type SquareDayOptions = DayOptions;
 
 /** Reads one location's business day from Square and posts (or corrects) its summary exactly once. */
 export async function postSquareDay(database: PrismaClient, day: SquareDay, options: SquareDayOptions = {}): Promise<SquareDayOutcome> {
@@ -370,40 +430,69 @@ export async function postSquareDay(database: PrismaClient, day: SquareDay, opti
       else leftOut.push(mapped.problems.join(" "));
     }
   }
+  return postDaySummary(database, sync, SQUARE_DAYS, day, { location, label, sales, refunds, leftOut }, options);
+}
+
+/** One location's day as its source reads it: the location, and the day's records mapped (or why some could not be). */
+export interface DayRecords {
+  location: { id: string; name: string; timeZone: string; currency?: string | null };
+  /** How the day is named to the merchant ("Square sales at Downtown on 2026-11-26"). */
+  label: string;
+  /** The sales and refunds read for the day; those of another business day are left aside. */
+  sales: SourceSale[];
+  refunds: SourceRefund[];
+  /** Why records of the day could not be mapped, in the merchant's words: the day is posted without them. */
+  leftOut: string[];
+}
+
+/**
+ * Posts (or corrects) one location's day from its records, exactly once: the summary through the ledger as a new
+ * entry, the next revision of the posted one, or a correcting entry when the books are closed through the day.
+ */
+export async function postDaySummary(
+  database: PrismaClient,
+  sync: { id: string; settings: AccountingSyncSettings },
+  from: DaySource,
+  day: SummaryDay,
+  records: DayRecords,
+  options: DayOptions = {},
+): Promise<DayOutcome> {
+  const { location, label, sales, refunds, leftOut } = records;
+  const source = from.source;
   const daySales = sales.filter((sale) => sale.businessDate === day.businessDate);
   const dayRefunds = refunds.filter((refund) => refund.businessDate === day.businessDate);
 
-  const missing = missingMappings(sync.settings, needsOf(daySales, dayRefunds, sync.settings.company, { [`square:${location.id}`]: location.name }));
+  const missing = missingMappings(sync.settings, needsOf(daySales, dayRefunds, sync.settings.company, { [`${source}:${location.id}`]: location.name }));
   if (missing.length > 0) {
     const problems = missing.map((problem) => problem.message);
-    await reportDay(database, sync, day, label, "ACCOUNTING_CANNOT_POST", `${label} were not posted to QuickBooks: ${problems.join(" ")}`);
+    await reportDay(database, sync, from, day, label, "ACCOUNTING_CANNOT_POST", `${label} were not posted to QuickBooks: ${problems.join(" ")}`);
     return { outcome: "problem", problems };
   }
   const groups = groupByBusinessDay(daySales, dayRefunds);
   if (groups.length > 1) {
     const problem = `they are in several currencies (${groups.map((group) => group.currency).join(", ")}), and a day's summary is one journal entry in one currency.`;
-    await reportDay(database, sync, day, label, "ACCOUNTING_CANNOT_POST", `${label} were not posted to QuickBooks: ${problem}`);
+    await reportDay(database, sync, from, day, label, "ACCOUNTING_CANNOT_POST", `${label} were not posted to QuickBooks: ${problem}`);
     return { outcome: "problem", problems: [problem] };
   }
   const currency = groups[0]?.currency ?? location.currency ?? sync.settings.company.homeCurrency;
-  const group: DailyGroup = groups[0] ?? { source: "square", locationId: location.id, businessDate: day.businessDate, currency, sales: [], refunds: [] };
+  const group: DailyGroup = groups[0] ?? { source, locationId: location.id, businessDate: day.businessDate, currency, sales: [], refunds: [] };
   const ctx: PostingContext = { tenantId: day.tenantId, mapping: sync.settings, company: sync.settings.company, refs: { items: {}, locationName: location.name }, accountsOnly: true };
 
   const qbo = await quickBooksAccount(database, day.tenantId);
   const books = options.books?.(qbo) ?? dailyBooks(database, qbo);
   const dayKey = dailySourceId(location.id, day.businessDate);
   const post = (planned: PlannedJournalEntry, ledger: { sourceId: string; revision: number; txnDate: string; totalMinor: number }) =>
-    postAccountingDocument(database, books, { tenantId: day.tenantId, syncId: sync.id, source: "square", planned, locationId: location.id, currency, ...ledger });
+    postAccountingDocument(database, books, { tenantId: day.tenantId, syncId: sync.id, source, planned, locationId: location.id, currency, ...ledger });
 
   // Finish what an earlier run started before comparing: a document whose answer was lost may be in QuickBooks.
-  const summaryWhere = { tenantId_source_sourceId_kind: { tenantId: day.tenantId, source: "square", sourceId: dayKey, kind: "daily_summary" } };
+  const summaryWhere = { tenantId_source_sourceId_kind: { tenantId: day.tenantId, source, sourceId: dayKey, kind: "daily_summary" } };
   let summaryRow = await database.accountingDocument.findUnique({ where: summaryWhere });
   if (summaryRow?.status === "PENDING") {
     const resumed = await post(recordedDocument(summaryRow), { sourceId: dayKey, revision: summaryRow.revision, txnDate: summaryRow.txnDate, totalMinor: summaryRow.totalMinor });
     if (resumed.outcome === "failed") return resumed;
     summaryRow = await database.accountingDocument.findUnique({ where: summaryWhere });
   }
-  const correctionsWhere = { tenantId: day.tenantId, source: "square", kind: "daily_correction", sourceId: { startsWith: `${dayKey}#C` } };
+  const correctionsWhere = { tenantId: day.tenantId, source, kind: "daily_correction", sourceId: { startsWith: `${dayKey}#C` } };
   for (const row of await database.accountingDocument.findMany({ where: { ...correctionsWhere, status: "PENDING" }, orderBy: { createdAt: "asc" } })) {
     const resumed = await post(recordedDocument(row), { sourceId: row.sourceId, revision: row.revision, txnDate: row.txnDate, totalMinor: row.totalMinor });
     if (resumed.outcome === "failed") return resumed;
@@ -415,24 +504,24 @@ export async function postSquareDay(database: PrismaClient, day: SquareDay, opti
     summary = buildDailySummary(group, ctx, previousSummary(summaryRow));
   } catch (error) {
     if (!(error instanceof PostingError)) throw error;
-    await reportDay(database, sync, day, label, "ACCOUNTING_CANNOT_POST", `${label} were not posted to QuickBooks: ${error.message}`);
+    await reportDay(database, sync, from, day, label, "ACCOUNTING_CANNOT_POST", `${label} were not posted to QuickBooks: ${error.message}`);
     return { outcome: "problem", problems: [error.message] };
   }
 
   const settle = async (): Promise<void> => {
     if (leftOut.length === 0) {
-      await resolveSyncIssues(database, day.tenantId, [dayIssueKey(day)]);
+      await resolveSyncIssues(database, day.tenantId, [dayIssueKey(source, day)]);
       return;
     }
     const count = `${leftOut.length} order${leftOut.length === 1 ? "" : "s"}`;
-    await reportDay(database, sync, day, label, "ACCOUNTING_RECORDS_LEFT_OUT", `${label} were posted to QuickBooks without ${count} Tillbridge could not read: ${leftOut.join(" ")} Press Retry once Square shows ${leftOut.length === 1 ? "it" : "them"} completed.`);
+    await reportDay(database, sync, from, day, label, "ACCOUNTING_RECORDS_LEFT_OUT", `${label} were posted to QuickBooks without ${count} Tillbridge could not read: ${leftOut.join(" ")} ${from.leftOutHint(leftOut.length)}`);
   };
 
   if (summary.status === "empty") {
     if (summaryRow?.qboId) {
       // Decision 010: a day emptied (every sale cancelled or fully refunded the same day) keeps no summary.
       const message = `${label} no longer move any money, but their summary ${summaryRow.docNumber} is still in QuickBooks. Delete that journal entry in QuickBooks.`;
-      await reportDay(database, sync, day, label, "ACCOUNTING_DAY_EMPTIED", message);
+      await reportDay(database, sync, from, day, label, "ACCOUNTING_DAY_EMPTIED", message);
       return { outcome: "problem", problems: [message] };
     }
     await settle();
@@ -463,7 +552,7 @@ export async function postSquareDay(database: PrismaClient, day: SquareDay, opti
     const correctionDate = localDate((options.now ?? new Date()).getTime(), location.timeZone);
     if (closedThrough !== null && correctionDate <= closedThrough) {
       const message = `${label} changed after their summary ${summaryRow.docNumber} was posted, but your QuickBooks books are closed through ${closedThrough}, so not even a correcting entry can be dated today. Move the closing date back, then press Retry.`;
-      await reportDay(database, sync, day, label, "ACCOUNTING_PERIOD_CLOSED", message);
+      await reportDay(database, sync, from, day, label, "ACCOUNTING_PERIOD_CLOSED", message);
       return { outcome: "problem", problems: [message] };
     }
     const number = corrections.length + 1;
@@ -494,22 +583,37 @@ export async function dayOfLateSquareOrder(database: PrismaClient, tenantId: str
   const place = await readSquareOrderPlace(database, await squareInventoryAccount(database, tenantId), orderId);
   if (!place) return { outcome: "skipped", reason: "Square has no such order" };
   if (place.state !== "COMPLETED" || !place.closedAt) return { outcome: "skipped", reason: `the order is ${place.state.toLowerCase()}` };
+  return lateRecordDay(database, { tenantId, source: "square", sync }, place.locationId, place.closedAt);
+}
+
+/**
+ * For a record of the source's location that happened at `occurredAt`: when its day was summarized already (its
+ * summary is in the ledger, or the day was queued and found empty), that day to run again; otherwise its day's
+ * summary, still to come, will hold it.
+ */
+export async function lateRecordDay(
+  database: PrismaClient,
+  input: { tenantId: string; source: Source; sync: { id: string } },
+  locationId: string,
+  occurredAt: string,
+): Promise<{ outcome: "skipped"; reason: string; rerunDay?: SummaryDay }> {
+  const { tenantId, source, sync } = input;
   const row = await database.sync.findFirst({ where: { id: sync.id, tenantId }, select: { cursors: true } });
-  const known = readCursor(row?.cursors)?.locations[place.locationId];
+  const known = readCursor(row?.cursors, source)?.locations[locationId];
   if (!known) return { outcome: "skipped", reason: "no day of its location was summarized yet: it will be in its day's summary" };
-  const businessDate = businessDateOf(place.closedAt, known.timeZone);
+  const businessDate = businessDateOf(occurredAt, known.timeZone);
   const summarized =
     businessDate <= known.through ||
-    (await database.accountingDocument.count({ where: { tenantId, source: "square", kind: "daily_summary", sourceId: dailySourceId(place.locationId, businessDate) } })) > 0;
+    (await database.accountingDocument.count({ where: { tenantId, source, kind: "daily_summary", sourceId: dailySourceId(locationId, businessDate) } })) > 0;
   if (!summarized) return { outcome: "skipped", reason: `it will be in the summary of ${businessDate}` };
-  return { outcome: "skipped", reason: `posted with the summary of ${businessDate}, which is run again`, rerunDay: { tenantId, locationId: place.locationId, businessDate } };
+  return { outcome: "skipped", reason: `posted with the summary of ${businessDate}, which is run again`, rerunDay: { tenantId, locationId, businessDate } };
 }
 
 // ---- Jobs ------------------------------------------------------------------------------------------------------
 
 export const postSquareDayJob = defineJob({
   name: POST_SQUARE_DAY_JOB,
-  payload: squareDayPayload,
+  payload: summaryDayPayload,
   tenantOf: (payload) => payload.tenantId,
   // One run of a day at a time: its ledger rows (the summary and its corrections) are written by one job.
   orderingKey: (payload) => `accounting-square-day:${daySingletonKey(payload)}`,

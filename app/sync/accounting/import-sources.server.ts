@@ -7,7 +7,8 @@ import type { JobContext } from "~/jobs/registry";
 import { JobPriority } from "~/jobs/registry";
 import { firstWholeDayWithin, startOfBusinessDay } from "./business-time";
 import { findAccountingSync } from "./record-posting.server";
-import { postShopifyOrderJob, shopifyAccountOf } from "./shopify-orders.server";
+import { shopifyAccountOf } from "./shopify-daily-summaries.server";
+import { postShopifyOrderJob } from "./shopify-orders.server";
 import { postSquareOrderJob } from "./square-orders.server";
 
 /**

@@ -51,9 +51,6 @@ export async function enableAccountingSync(
 ): Promise<AccountingSetupResult> {
   const sources = (Object.keys(input.modes) as Source[]).filter((source) => input.modes[source]);
   if (sources.length === 0) return { ok: false, message: "Choose Square, Shopify or both to post to QuickBooks." };
-  if (input.modes.shopify === "daily_summary") {
-    return { ok: false, message: "Daily summaries of Shopify orders are not available yet: choose “per order” for Shopify. Square sales can be summarized by day." };
-  }
   const connections = await db.connection.findMany({ where: { tenantId: input.tenantId, status: "ACTIVE" }, select: { id: true, provider: true } });
   const quickBooks = connections.find((connection) => connection.provider === "QUICKBOOKS");
   if (!quickBooks) return { ok: false, message: "Connect QuickBooks first, under Connections." };
@@ -90,11 +87,11 @@ export async function enableAccountingSync(
       if (found) await scheduleReconciliation(tx, queue, { id: found.id, tenantId: input.tenantId }, ACCOUNTING_RECONCILIATION_CRON);
       // Daily summaries start with the day they are turned on; a sync already summarizing keeps its place, so
       // a day that closed a moment ago is still summarized.
-      const alreadySummarizing = found?.enabled === true && accountingSyncSettings.safeParse(found.settings).data?.posting.square === "daily_summary";
-      const startsSummaries = source === "square" && settings.posting.square === "daily_summary" && !alreadySummarizing;
+      const alreadySummarizing = found?.enabled === true && accountingSyncSettings.safeParse(found.settings).data?.posting[source] === "daily_summary";
+      const startsSummaries = settings.posting[source] === "daily_summary" && !alreadySummarizing;
       await tx.sync.update({
         where: { id: sync.id },
-        data: { settings: settings as unknown as Prisma.InputJsonValue, enabled: true, ...(startsSummaries && { cursors: startDailySummaries(found?.cursors ?? sync.cursors, new Date()) }) },
+        data: { settings: settings as unknown as Prisma.InputJsonValue, enabled: true, ...(startsSummaries && { cursors: startDailySummaries(found?.cursors ?? sync.cursors, new Date(), source) }) },
       });
     }
     await tx.auditLog.create({
@@ -105,6 +102,9 @@ export async function enableAccountingSync(
   const parts = [
     perOrder.length > 0 && `every paid ${perOrder.join(" and ")} order is posted to QuickBooks as it happens`,
     sources.includes("square") && settings.posting.square === "daily_summary" && `Square sales are posted as one journal entry per location and day, ${DAILY_SUMMARY_GRACE_MINUTES} minutes after the day ends at that location`,
+    sources.includes("shopify") &&
+      settings.posting.shopify === "daily_summary" &&
+      `Shopify sales are posted as one journal entry per day for the online store and for each point-of-sale location, ${DAILY_SUMMARY_GRACE_MINUTES} minutes after the day ends in your shop's time zone`,
   ].filter((part): part is string => Boolean(part));
   return { ok: true, message: `Accounting is on: ${parts.join("; ")}.` };
 }

@@ -2,13 +2,14 @@ import { z } from "zod";
 import { db, type PrismaClient } from "~/db.server";
 import { mapShopifyRefund, mapShopifySale } from "~/domain/accounting/shopify-order";
 import type { SourceRefund, SourceSale } from "~/domain/accounting/source-sale";
-import type { ShopifyAdminAccount } from "~/integrations/shopify/admin-request.server";
 import { readShopifyOrderForBooks } from "~/integrations/shopify/orders.server";
-import { ConnectionAuthorizationError } from "~/jobs/errors";
 import { defineJob, JobPriority } from "~/jobs/registry";
 import { finishSyncRun, startSyncRun } from "~/models/sync-runs.server";
 import { registerWebhookProcessor, type WebhookProcessor } from "~/webhooks/processing.server";
+import { accountingSyncSettings } from "./settings";
+import { daySingletonKey, type SummaryDay } from "./daily-summaries.server";
 import { findAccountingSync, postRecord, reportRecordProblems, type RecordPostingOutcome, type RecordToPost } from "./record-posting.server";
+import { dayOfLateShopifyOrder, postShopifyDayJob, shopifyAccountOf } from "./shopify-daily-summaries.server";
 
 /**
  * Shopify orders into QuickBooks, one order at a time (per-order posting): a paid order becomes a sales receipt
@@ -16,9 +17,13 @@ import { findAccountingSync, postRecord, reportRecordProblems, type RecordPostin
  * refund receipt tied to it. Webhooks only say which order or refund to read; the job reads it from the Admin API
  * and posts what is not posted yet (the ledger keys the sale by the Order gid and a refund by its Refund gid), so
  * duplicate, late and reordered webhooks post nothing twice.
+ *
+ * When Shopify is posted as daily summaries (shopify-daily-summaries.server.ts) no order is posted on its own: a
+ * paid order or a refund of a day already summarized (paid late, uploaded late by an offline register) runs that
+ * day again instead.
  */
 
-export type ShopifyOrderOutcome = { outcome: "skipped"; reason: string } | (RecordPostingOutcome & { label: string });
+export type ShopifyOrderOutcome = { outcome: "skipped"; reason: string; rerunDay?: SummaryDay } | (RecordPostingOutcome & { label: string });
 
 /** Shopify's financial statuses of an order whose money was received (refunded ones were paid first). */
 export const PAID_STATUSES: ReadonlySet<string> = new Set(["PAID", "PARTIALLY_REFUNDED", "REFUNDED"]);
@@ -34,12 +39,6 @@ function issueFor(tenantId: string, orderId: string, refundId: string | undefine
     : { key: `accounting-shopify-order:${orderId}`, label: `Shopify order ${orderName}`, retryJob };
 }
 
-export async function shopifyAccountOf(database: PrismaClient, tenantId: string): Promise<ShopifyAdminAccount> {
-  const shopify = await database.connection.findUnique({ where: { tenantId_provider: { tenantId, provider: "SHOPIFY" } }, select: { externalId: true, status: true } });
-  if (!shopify || shopify.status !== "ACTIVE") throw new ConnectionAuthorizationError("Shopify is not connected", { tenantId, provider: "SHOPIFY" });
-  return { tenantId, shop: shopify.externalId };
-}
-
 /**
  * Posts the sale of Shopify order `orderId` (an Order gid), or with `refundId` (a Refund gid) that refund of it,
  * unless it is posted already. A refund is read with the order and all its refunds: its document number says
@@ -48,7 +47,7 @@ export async function shopifyAccountOf(database: PrismaClient, tenantId: string)
 export async function postShopifyOrder(database: PrismaClient, tenantId: string, orderId: string, refundId?: string): Promise<ShopifyOrderOutcome> {
   const sync = await findAccountingSync(database, tenantId, "shopify");
   if (!sync) return { outcome: "skipped", reason: "accounting is off for Shopify" };
-  if (sync.settings.posting.shopify !== "per_order") return { outcome: "skipped", reason: "Shopify is posted as daily summaries" };
+  if (sync.settings.posting.shopify !== "per_order") return dayOfLateShopifyOrder(database, tenantId, sync, orderId, refundId);
 
   const read = await readShopifyOrderForBooks(database, await shopifyAccountOf(database, tenantId), orderId, { refunds: refundId !== undefined });
   if (!read) return { outcome: "skipped", reason: "Shopify does not show the order (deleted, or placed more than 60 days ago)" };
@@ -91,7 +90,13 @@ export const postShopifyOrderJob = defineJob({
   async handle({ tenantId, orderId, refundId }, context) {
     const started = new Date();
     const result = await postShopifyOrder(db(), tenantId, orderId, refundId);
-    if (result.outcome === "skipped") return;
+    if (result.outcome === "skipped") {
+      if (result.rerunDay) {
+        await context.send(postShopifyDayJob, result.rerunDay, { singletonKey: daySingletonKey(result.rerunDay), priority: JobPriority.realtime });
+        context.logger.info({ orderId, refundId, ...result.rerunDay }, "late shopify order: its day's summary is run again");
+      }
+      return;
+    }
     const posted = result.outcome === "posted" ? result.documents.filter((document) => document.outcome === "posted") : [];
     const failed = result.outcome === "posted" ? result.documents.filter((document) => document.outcome === "failed").length : 1;
     if (posted.length === 0 && failed === 0) return; // everything was posted before: a duplicate webhook
@@ -125,6 +130,12 @@ async function postsShopify(database: PrismaClient, tenantId: string): Promise<b
   return (await database.sync.count({ where: { tenantId, kind: "ACCOUNTING", enabled: true, sourceConnection: { provider: "SHOPIFY" } } })) > 0;
 }
 
+/** Whether the tenant posts Shopify order by order (as opposed to daily summaries, or not at all). */
+async function postsShopifyPerOrder(database: PrismaClient, tenantId: string): Promise<boolean> {
+  const syncs = await database.sync.findMany({ where: { tenantId, kind: "ACCOUNTING", enabled: true, sourceConnection: { provider: "SHOPIFY" } }, select: { settings: true } });
+  return syncs.some((sync) => accountingSyncSettings.safeParse(sync.settings).data?.posting.shopify === "per_order");
+}
+
 /** orders/paid: the order's money is in; post its sale. */
 const orderPaid: WebhookProcessor = async (event, database, send) => {
   const parsed = orderEvent.safeParse(event.payload);
@@ -146,11 +157,13 @@ const refundCreated: WebhookProcessor = async (event, database, send) => {
  * orders/updated comes for every change to an order (fulfilments, notes, tags as well as payments and refunds), so
  * it only catches up on what the other topics should have brought: a paid sale or a refund with no ledger row yet
  * (its webhook was lost, or its job has not run). Anything with a row is being posted, or was, by its own job.
+ * Daily summaries read each day from Shopify whole and have no rows per order: there it brings nothing (a
+ * fulfilment would otherwise run a summarized day again), and orders/paid and refunds/create carry late records.
  */
 const orderUpdated: WebhookProcessor = async (event, database, send) => {
   const parsed = orderEvent.safeParse(event.payload);
   if (!parsed.success || parsed.data.test) return;
-  if (!(await postsShopify(database, event.tenantId))) return;
+  if (!(await postsShopifyPerOrder(database, event.tenantId))) return;
   const orderId = gidOf("Order", parsed.data);
   const refundIds = (parsed.data.refunds ?? []).map((refund) => gidOf("Refund", refund));
   const known = await database.accountingDocument.findMany({

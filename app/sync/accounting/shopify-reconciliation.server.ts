@@ -6,7 +6,8 @@ import { JobPriority, type JobContext } from "~/jobs/registry";
 import { wholeBusinessDays } from "./business-time";
 import { compareLocationDays, locationsWithOpenIssues, type AccountingReconciliationResult } from "./day-comparison.server";
 import type { AccountingSyncSettings } from "./settings";
-import { PAID_STATUSES, postShopifyOrderJob, shopifyAccountOf } from "./shopify-orders.server";
+import { shopifyAccountOf } from "./shopify-daily-summaries.server";
+import { PAID_STATUSES, postShopifyOrderJob } from "./shopify-orders.server";
 
 /**
  * The daily reconciliation of a Shopify accounting sync (reconciliation.server.ts runs it):
