@@ -19,6 +19,13 @@ export interface ShopifyAdminAccount {
   shop: string;
 }
 
+/** The tenant's shop, for its jobs; a Shopify connection that is not active stops them as a lost authorization. */
+export async function shopifyAdminAccount(db: PrismaClient, tenantId: string): Promise<ShopifyAdminAccount> {
+  const shopify = await db.connection.findUnique({ where: { tenantId_provider: { tenantId, provider: "SHOPIFY" } }, select: { externalId: true, status: true } });
+  if (!shopify || shopify.status !== "ACTIVE") throw new ConnectionAuthorizationError("Shopify is not connected", { tenantId, provider: "SHOPIFY" });
+  return { tenantId, shop: shopify.externalId };
+}
+
 /** A throttled request waits for at least a mutation's worth of points, so cheap reads do not hammer a throttled shop. */
 const MIN_THROTTLE_WAIT_COST = 10;
 

@@ -7,9 +7,9 @@ import type { JobContext } from "~/jobs/registry";
 import { JobPriority } from "~/jobs/registry";
 import { firstWholeDayWithin, startOfBusinessDay } from "./business-time";
 import { findAccountingSync } from "./record-posting.server";
-import { shopifyAccountOf } from "./shopify-daily-summaries.server";
 import { postShopifyOrderJob } from "./shopify-orders.server";
 import { postSquareOrderJob } from "./square-orders.server";
+import { shopifyAdminAccount } from "~/integrations/shopify/admin-request.server";
 
 /**
  * What a historical import (import.server.ts) needs to know of the channel it imports: how to find and count its
@@ -132,7 +132,7 @@ const shopify: ImportSourceParts = {
     return (await connectionBlocker(database, tenantId, "SHOPIFY", "Shopify")) ?? perOrderBlocker(database, tenantId, "shopify", "Shopify");
   },
   async plan(database, tenantId, startDate, now) {
-    const timeZone = await readShopTimeZone(database, await shopifyAccountOf(database, tenantId));
+    const timeZone = await readShopTimeZone(database, await shopifyAdminAccount(database, tenantId));
     if (!(await shopifyReadsAllOrders(database, tenantId))) {
       const earliest = earliestShopifyStartDate(now, timeZone);
       if (startDate < earliest) {
@@ -146,10 +146,10 @@ const shopify: ImportSourceParts = {
     return { ok: true, lanes: Date.parse(startAt) < now.getTime() ? [{ locationId: SHOP_LANE, startAt }] : [] };
   },
   async countPage(database, tenantId, lane, endAt, cursor) {
-    return countShopifyOrdersPage(database, await shopifyAccountOf(database, tenantId), { startAt: lane.startAt, endAt }, cursor);
+    return countShopifyOrdersPage(database, await shopifyAdminAccount(database, tenantId), { startAt: lane.startAt, endAt }, cursor);
   },
   async readPage(database, tenantId, lane, endAt, cursor, limit) {
-    return searchShopifyOrders(database, await shopifyAccountOf(database, tenantId), { startAt: lane.startAt, endAt }, { after: cursor, first: limit });
+    return searchShopifyOrders(database, await shopifyAdminAccount(database, tenantId), { startAt: lane.startAt, endAt }, { after: cursor, first: limit });
   },
   async send(context, tenantId, order) {
     await context.send(postShopifyOrderJob, { tenantId, orderId: order.id }, { priority: JobPriority.backfill });

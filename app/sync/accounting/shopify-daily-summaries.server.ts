@@ -2,10 +2,9 @@ import { z } from "zod";
 import { db, type PrismaClient } from "~/db.server";
 import { mapShopifyRefund, mapShopifySale } from "~/domain/accounting/shopify-order";
 import { businessDateOf, type SourceRefund, type SourceSale } from "~/domain/accounting/source-sale";
-import type { ShopifyAdminAccount } from "~/integrations/shopify/admin-request.server";
+import { shopifyAdminAccount } from "~/integrations/shopify/admin-request.server";
 import { listShopifyDayOrders, listShopifyLocationsForBooks, readShopifyOrderPlace, refundTime } from "~/integrations/shopify/day-orders.server";
 import { readShopifyOrderForBooks } from "~/integrations/shopify/orders.server";
-import { ConnectionAuthorizationError } from "~/jobs/errors";
 import { defineJob, JobPriority } from "~/jobs/registry";
 import { finishSyncRun, startSyncRun } from "~/models/sync-runs.server";
 import {
@@ -51,17 +50,11 @@ const SHOPIFY_DAYS: DaySource = {
   leftOutHint: (count) => `Press Retry once Shopify shows ${count === 1 ? "it" : "them"} paid in full.`,
 };
 
-export async function shopifyAccountOf(database: PrismaClient, tenantId: string): Promise<ShopifyAdminAccount> {
-  const shopify = await database.connection.findUnique({ where: { tenantId_provider: { tenantId, provider: "SHOPIFY" } }, select: { externalId: true, status: true } });
-  if (!shopify || shopify.status !== "ACTIVE") throw new ConnectionAuthorizationError("Shopify is not connected", { tenantId, provider: "SHOPIFY" });
-  return { tenantId, shop: shopify.externalId };
-}
-
 // ---- Planning ----------------------------------------------------------------------------------------------------
 
 /** The closed days of the online store and each active location not queued yet, and the cursor that records them. */
 export async function planShopifyDays(database: PrismaClient, sync: { id: string; tenantId: string }, options: { now?: Date; graceMinutes?: number } = {}): Promise<DayPlan | null> {
-  return planDays(database, sync, "shopify", async () => listShopifyLocationsForBooks(database, await shopifyAccountOf(database, sync.tenantId)), options);
+  return planDays(database, sync, "shopify", async () => listShopifyLocationsForBooks(database, await shopifyAdminAccount(database, sync.tenantId)), options);
 }
 
 /** Plans the sync's closed Shopify days, queues a day job for each (through `send`), then records them as queued. */
@@ -85,7 +78,7 @@ export async function postShopifyDay(database: PrismaClient, day: SummaryDay, op
   if (!sync) return { outcome: "skipped", reason: "accounting is off for Shopify" };
   if (sync.settings.posting.shopify !== "daily_summary") return { outcome: "skipped", reason: "Shopify orders are posted one at a time" };
 
-  const shopify = await shopifyAccountOf(database, day.tenantId);
+  const shopify = await shopifyAdminAccount(database, day.tenantId);
   const location = (await listShopifyLocationsForBooks(database, shopify)).find((entry) => entry.id === day.locationId);
   if (!location) return { outcome: "skipped", reason: `Shopify has no location ${day.locationId}` };
   const label = `Shopify sales at ${location.name} on ${day.businessDate}`;
@@ -146,7 +139,7 @@ export async function dayOfLateShopifyOrder(
   orderId: string,
   refundId?: string,
 ): Promise<{ outcome: "skipped"; reason: string; rerunDay?: SummaryDay }> {
-  const place = await readShopifyOrderPlace(database, await shopifyAccountOf(database, tenantId), orderId);
+  const place = await readShopifyOrderPlace(database, await shopifyAdminAccount(database, tenantId), orderId);
   if (!place) return { outcome: "skipped", reason: "Shopify does not show the order (deleted, or placed more than 60 days ago)" };
   if (place.test) return { outcome: "skipped", reason: "a test order" };
   let occurredAt: string;

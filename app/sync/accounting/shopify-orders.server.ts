@@ -9,7 +9,8 @@ import { registerWebhookProcessor, type WebhookProcessor } from "~/webhooks/proc
 import { accountingSyncSettings } from "./settings";
 import { daySingletonKey, type SummaryDay } from "./daily-summaries.server";
 import { findAccountingSync, postRecord, reportRecordProblems, type RecordPostingOutcome, type RecordToPost } from "./record-posting.server";
-import { dayOfLateShopifyOrder, postShopifyDayJob, shopifyAccountOf } from "./shopify-daily-summaries.server";
+import { dayOfLateShopifyOrder, postShopifyDayJob } from "./shopify-daily-summaries.server";
+import { shopifyAdminAccount } from "~/integrations/shopify/admin-request.server";
 
 /**
  * Shopify orders into QuickBooks, one order at a time (per-order posting): a paid order becomes a sales receipt
@@ -49,7 +50,7 @@ export async function postShopifyOrder(database: PrismaClient, tenantId: string,
   if (!sync) return { outcome: "skipped", reason: "accounting is off for Shopify" };
   if (sync.settings.posting.shopify !== "per_order") return dayOfLateShopifyOrder(database, tenantId, sync, orderId, refundId);
 
-  const read = await readShopifyOrderForBooks(database, await shopifyAccountOf(database, tenantId), orderId, { refunds: refundId !== undefined });
+  const read = await readShopifyOrderForBooks(database, await shopifyAdminAccount(database, tenantId), orderId, { refunds: refundId !== undefined });
   if (!read) return { outcome: "skipped", reason: "Shopify does not show the order (deleted, or placed more than 60 days ago)" };
   if (read.test) return { outcome: "skipped", reason: "a test order" };
   if (!refundId && !PAID_STATUSES.has(read.financialStatus ?? "")) {

@@ -6,8 +6,8 @@ import { JobPriority, type JobContext } from "~/jobs/registry";
 import { wholeBusinessDays } from "./business-time";
 import { compareLocationDays, locationsWithOpenIssues, type AccountingReconciliationResult } from "./day-comparison.server";
 import type { AccountingSyncSettings } from "./settings";
-import { shopifyAccountOf } from "./shopify-daily-summaries.server";
 import { PAID_STATUSES, postShopifyOrderJob } from "./shopify-orders.server";
+import { shopifyAdminAccount } from "~/integrations/shopify/admin-request.server";
 
 /**
  * The daily reconciliation of a Shopify accounting sync (reconciliation.server.ts runs it):
@@ -49,7 +49,7 @@ export async function reconcileShopifyOrders(
 ): Promise<void> {
   const { sync, settings } = input;
   const tenantId = sync.tenantId;
-  const account = await shopifyAccountOf(database, tenantId);
+  const account = await shopifyAdminAccount(database, tenantId);
   const listed = await listShopifyOrdersChangedSince(database, account, input.from);
   const timeZone = listed.timeZone;
   result.ordersRead += listed.orders.length;

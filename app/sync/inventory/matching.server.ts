@@ -1,10 +1,10 @@
 import type { PrismaClient } from "~/db.server";
 import { matchInventoryCatalogs, type InventoryMatchReport, type MatchingOptions, type ShopifyCatalogVariant, type SquareCatalogVariation } from "~/domain/inventory/matching";
-import type { ShopifyAdminAccount } from "~/integrations/shopify/admin-request.server";
+import { shopifyAdminAccount } from "~/integrations/shopify/admin-request.server";
 import { countShopifyVariants, readShopifyLocations, readShopifyVariants, type ShopifyLocation } from "~/integrations/shopify/catalog.server";
 import { readSquareActiveLocations, readSquareVariations, type SquareLocation } from "~/integrations/square/catalog.server";
 import { squareInventoryAccount } from "~/integrations/square/inventory.server";
-import { ConnectionAuthorizationError, RateLimitedError } from "~/jobs/errors";
+import { RateLimitedError } from "~/jobs/errors";
 
 /**
  * Scanning a tenant's two catalogs for inventory matches: both are read whole (Shopify's through its cost budget,
@@ -73,18 +73,12 @@ function emptyCheckpoint(): InventoryScanCheckpoint {
   };
 }
 
-async function shopifyAccountOf(db: PrismaClient, tenantId: string): Promise<ShopifyAdminAccount> {
-  const shopify = await db.connection.findUnique({ where: { tenantId_provider: { tenantId, provider: "SHOPIFY" } }, select: { externalId: true, status: true } });
-  if (!shopify || shopify.status !== "ACTIVE") throw new ConnectionAuthorizationError("Shopify is not connected", { tenantId, provider: "SHOPIFY" });
-  return { tenantId, shop: shopify.externalId };
-}
-
 /** Reads both catalogs of the tenant (or what a paused scan had left) and matches them. */
 export async function scanInventoryMatches(db: PrismaClient, tenantId: string, options: InventoryScanOptions = {}): Promise<InventoryScan> {
   const progress: InventoryScanProgress = options.onProgress ?? (() => {});
   // The caller's checkpoint stays as it was: this scan records its own progress in a copy.
   const checkpoint = options.resumeFrom ? structuredClone(options.resumeFrom) : emptyCheckpoint();
-  const shopifyAccount = await shopifyAccountOf(db, tenantId);
+  const shopifyAccount = await shopifyAdminAccount(db, tenantId);
   const squareAccount = await squareInventoryAccount(db, tenantId);
 
   try {

@@ -4,11 +4,12 @@ import { baseAfterWrite, planDriftRepair, planPropagation, type CarryOver, type 
 import { Prisma } from "~/generated/prisma/client";
 import { adjustShopifyAvailable, readShopifyAvailable, type ShopifyInventoryAccount } from "~/integrations/shopify/inventory.server";
 import { adjustSquareInStock, readSquareInStock, squareInventoryAccount, type SquareInventoryAccount } from "~/integrations/square/inventory.server";
-import { ConnectionAuthorizationError, TransientError } from "~/jobs/errors";
+import { TransientError } from "~/jobs/errors";
 import { defineJob } from "~/jobs/registry";
 import { reportSyncIssue, resolveSyncIssues } from "~/models/sync-issues.server";
 import { finishSyncRun, startSyncRun } from "~/models/sync-runs.server";
 import { bufferOf, inventorySyncSettings } from "./settings";
+import { shopifyAdminAccount } from "~/integrations/shopify/admin-request.server";
 
 /**
  * Carrying one linked level's changes across (see app/domain/inventory/propagation.ts for the arithmetic).
@@ -63,9 +64,7 @@ export interface InventoryAccounts {
 type Accounts = InventoryAccounts;
 
 export async function inventoryAccounts(database: PrismaClient, tenantId: string): Promise<Accounts> {
-  const shopify = await database.connection.findUnique({ where: { tenantId_provider: { tenantId, provider: "SHOPIFY" } }, select: { externalId: true, status: true } });
-  if (!shopify || shopify.status !== "ACTIVE") throw new ConnectionAuthorizationError("Shopify is not connected", { tenantId, provider: "SHOPIFY" });
-  return { shopify: { tenantId, shop: shopify.externalId }, square: await squareInventoryAccount(database, tenantId) };
+  return { shopify: await shopifyAdminAccount(database, tenantId), square: await squareInventoryAccount(database, tenantId) };
 }
 
 function idempotencyKey(level: LevelLink, side: "shopify" | "square"): string {
