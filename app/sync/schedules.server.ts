@@ -5,7 +5,6 @@ import type { SyncKind } from "~/generated/prisma/enums";
 import type { JobQueue } from "~/jobs/queue.server";
 import { resumeTenantPausedJobs } from "~/jobs/paused-jobs.server";
 import { defineJob, type JobContext } from "~/jobs/registry";
-import { retryJobSender } from "./retry-jobs.server";
 
 /**
  * Each sync's recurring reconciliation: a pg-boss schedule keyed by the sync's id, created and removed in the
@@ -39,6 +38,8 @@ export const reconcileSyncJob = defineJob({
       return;
     }
     // Jobs paused by a lost authorization go again if their reconnect did not send them (it was cut short).
+    // Imported when used: the sender knows every job definition, and those modules register their reconcilers here.
+    const { retryJobSender } = await import("./retry-jobs.server");
     await resumeTenantPausedJobs(db(), retryJobSender(context), tenantId);
     const reconcile = reconcilers.get(sync.kind);
     if (!reconcile) {
