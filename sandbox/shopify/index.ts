@@ -10,7 +10,7 @@ import { controlApi } from "./control-api";
 import type { ItemReference, SaleRequest, SaleResult } from "./inventory";
 import { tokenEndpoint } from "./oauth";
 import { generateOrders, type GenerateOrdersOptions, type GeneratedOrders } from "./order-generator";
-import type { NewOrderRequest, RefundRequest } from "./orders";
+import type { NewOrderRequest, OrderEditRequest, RefundRequest } from "./orders";
 import { DEMO_SHOP, seedShop, type CatalogOptions, type SeedKind } from "./seed";
 import type { SandboxStats } from "./stats";
 import type { OrderRecord, RefundRecord, ShopifyStore } from "./store";
@@ -25,7 +25,7 @@ export type { FaultSettings, FaultSettingsInput } from "../common/faults";
 export { catalogSku, type CatalogOptions } from "./seed";
 export type { ItemReference, SaleRequest, SaleResult } from "./inventory";
 export type { GenerateOrdersOptions, GeneratedOrders } from "./order-generator";
-export type { NewOrderRequest, RefundRequest } from "./orders";
+export type { NewOrderRequest, OrderEditRequest, RefundRequest } from "./orders";
 export { ORDER_WINDOW_MS, OrderRequestError } from "./orders";
 export type { OrderRecord, RefundRecord } from "./store";
 export type { SandboxStats } from "./stats";
@@ -106,6 +106,8 @@ export interface ShopifySandbox {
   createOrder(shop: string, order: NewOrderRequest): OrderRecord;
   /** A refund of an order (by id or gid); sends refunds/create and orders/updated. */
   refundOrder(shop: string, orderId: number | string, refund: RefundRequest): { order: OrderRecord; refund: RefundRecord };
+  /** Commits an order edit: lines added, the difference collected; raises orders/updated. */
+  editOrder(shop: string, orderId: number | string, edit: OrderEditRequest): OrderRecord;
   /** A generated order history for benchmarks and the demo (order-generator.ts). */
   generateOrders(shop: string, options: GenerateOrdersOptions): GeneratedOrders;
   /** Sets available at a location directly (test setup); sends inventory_levels/update unless silent. */
@@ -199,6 +201,7 @@ export async function startShopifySandbox(options: ShopifySandboxOptions): Promi
     sell: (shop, item, sale) => core.sell(shop, item, sale),
     createOrder: (shop, order) => core.createOrder(shop, order),
     refundOrder: (shop, orderId, refund) => core.refundOrder(shop, orderId, refund),
+    editOrder: (shop, orderId, edit) => core.editOrder(shop, orderId, edit),
     generateOrders: (shop, options) => generateOrders(core, shop, options),
     setAvailable: (shop, item, locationId, available, setOptions) => core.inventory.setAvailable(core.shop(shop), item, locationId, available, setOptions),
     available: (shop, item, locationId) => {
