@@ -79,7 +79,8 @@ export interface ShopifySandbox {
   sessionToken(shop?: string, userId?: string): string;
   install(shop?: string): void;
   /** Adds a shop as POST /_sandbox/shops does (seed "demo" by default; "catalog" with `catalog`). */
-  addShop(shop: string, options?: { name?: string; seed?: SeedKind; catalog?: CatalogOptions }): void;
+  /** `currency`: the shop's currency (its prices and shop money), default USD. */
+  addShop(shop: string, options?: { name?: string; seed?: SeedKind; catalog?: CatalogOptions; currency?: string }): void;
   /** Revokes the shop's tokens and delivers app/uninstalled. */
   uninstall(shop?: string): Promise<WebhookDelivery[]>;
   /** Delivers an event to the app's subscriptions of the topic; the default payload when none is given. */
@@ -189,7 +190,7 @@ export async function startShopifySandbox(options: ShopifySandboxOptions): Promi
     deliveries: () => core.webhooks.deliveries(),
     sessionToken: (shop = DEMO_SHOP, userId) => core.sessionToken(shop, userId),
     install: (shop = DEMO_SHOP) => void core.install(shop),
-    addShop: (shop, { name, seed = "demo", catalog } = {}) => void seedShop(core.store, shop, seed, name, catalog),
+    addShop: (shop, { name, seed = "demo", catalog, currency } = {}) => void seedShop(core.store, shop, seed, name, catalog, currency),
     uninstall: (shop = DEMO_SHOP) => core.uninstall(shop),
     deliverWebhook: (shop, topic, payload) => core.deliver(shop, topic, payload),
     expireAccessTokens: (shop = DEMO_SHOP) => core.tokens.expireAccessTokens(shop),

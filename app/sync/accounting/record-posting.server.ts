@@ -11,7 +11,7 @@ import { buildRefundDocuments } from "~/domain/accounting/refund-receipt";
 import { buildSaleDocuments } from "~/domain/accounting/sales-receipt";
 import { businessDateOf, type SaleCustomer, type Source, type SourceRefund, type SourceSale } from "~/domain/accounting/source-sale";
 import type { Prisma } from "~/generated/prisma/client";
-import { createCustomer, createItem, findCustomerByEmail } from "~/integrations/quickbooks/accounting.server";
+import { createCustomer, createItem, findCustomerByEmail, readExchangeRate } from "~/integrations/quickbooks/accounting.server";
 import { quickBooksAccount, type QuickBooksAccount } from "~/integrations/quickbooks/api-client.server";
 import { reportSyncIssue, resolveSyncIssues } from "~/models/sync-issues.server";
 import { dailyBooks, type DailyBooks } from "./daily-summaries.server";
@@ -86,7 +86,11 @@ async function postingContext(
           : await resolveCustomer(database, qbo, tenantId, record.source, fallback);
     }
   }
-  return { tenantId, mapping: settings, company: settings.company, refs: { items, ...(customer && { customer }), locationName } };
+  // A sale in another currency than the company's: QuickBooks' own rate for the sale's day, as the merchant keeps it
+  // there (none kept: QuickBooks applies its rate when it records the document).
+  const { company } = settings;
+  const rate = record.currency !== company.homeCurrency && company.multiCurrencyEnabled ? await readExchangeRate(database, qbo, record.currency, record.businessDate) : null;
+  return { tenantId, mapping: settings, company, refs: { items, ...(customer && { customer }), ...(rate && { exchangeRate: rate.rate }), locationName } };
 }
 
 /** A document's total in minor units: a receipt's total, a journal entry's debits. */
