@@ -124,6 +124,11 @@ const refundBody = z.strictObject({
   silent: z.boolean().optional(),
 });
 
+const editBody = z.strictObject({
+  addLines: z.array(z.strictObject({ sku: z.string().min(1).max(255).optional(), variantId: anyId.optional(), quantity: z.number().int().min(1).max(100_000) })).min(1).max(250),
+  gateway: z.string().min(1).max(100).optional(),
+});
+
 const generateBody = z.strictObject({
   count: z.number().int().min(1).max(100_000),
   seed: z.number().int().min(0).max(4_294_967_295).optional(),
@@ -289,6 +294,10 @@ export function controlApi(core: SandboxCore): express.Router {
     const { silent, ...refundRequest } = parse(refundBody, request.body);
     const { order, refund } = core.refundOrder(request.params.shop ?? "", request.params.order ?? "", refundRequest, { silent });
     response.status(201).json({ refund: refundSummary(order, refund), order: orderSummary(order) });
+  });
+  router.post("/_sandbox/shops/:shop/orders/:order/edits", (request, response) => {
+    const order = core.editOrder(request.params.shop ?? "", request.params.order ?? "", parse(editBody, request.body));
+    response.status(201).json({ order: orderSummary(order) });
   });
   router.post("/_sandbox/shops/:shop/inventory", (request, response) => {
     const { locationId: location, available, silent, ...item } = parse(stockBody, request.body);

@@ -5,7 +5,7 @@ import { LeakyBucket } from "./cost";
 import { IdempotencyRegistry } from "./idempotency";
 import { InventoryService, type InventoryMutationResult, type ItemReference, type SaleRequest, type SaleResult } from "./inventory";
 import { orderPayload, refundPayload } from "./order-payloads";
-import { OrderService, type NewOrderRequest, type RefundRequest } from "./orders";
+import { OrderService, type NewOrderRequest, type OrderEditRequest, type RefundRequest } from "./orders";
 import { seedStore, type CatalogOptions, type SeedKind } from "./seed";
 import { signSessionToken } from "./session-token";
 import { StatsCounter } from "./stats";
@@ -82,6 +82,10 @@ export class SandboxCore {
       },
       refunded: (shop, order, refund) => {
         this.raise(shop, "refunds/create", refundPayload(shop, order, refund));
+        this.raise(shop, "orders/updated", orderPayload(shop, order));
+      },
+      // orders/edited carries an order_edit summary, not the order; the sync listens to orders/updated, which follows.
+      edited: (shop, order) => {
         this.raise(shop, "orders/updated", orderPayload(shop, order));
       },
     });
@@ -184,6 +188,11 @@ export class SandboxCore {
     const refund = this.orders.refund(shop, orderId, request, options);
     this.stats.count(domain, "refunds");
     return { order: this.orders.resolveOrder(shop, orderId), refund };
+  }
+
+  /** An order edit committed on one of the shop's orders (OrderService.edit). */
+  editOrder(domain: string, orderId: number | string, request: OrderEditRequest): OrderRecord {
+    return this.orders.edit(this.shop(domain), orderId, request);
   }
 
   setFaults(faults: FaultSettingsInput): FaultSettings {

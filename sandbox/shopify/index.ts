@@ -10,7 +10,7 @@ import { controlApi } from "./control-api";
 import type { ItemReference, SaleRequest, SaleResult } from "./inventory";
 import { tokenEndpoint } from "./oauth";
 import { generateOrders, type GenerateOrdersOptions, type GeneratedOrders } from "./order-generator";
-import type { NewOrderRequest, RefundRequest } from "./orders";
+import type { NewOrderRequest, OrderEditRequest, RefundRequest } from "./orders";
 import { DEMO_SHOP, seedShop, type CatalogOptions, type SeedKind } from "./seed";
 import type { SandboxStats } from "./stats";
 import type { OrderRecord, RefundRecord, ShopifyStore } from "./store";
@@ -25,7 +25,7 @@ export type { FaultSettings, FaultSettingsInput } from "../common/faults";
 export { catalogSku, type CatalogOptions } from "./seed";
 export type { ItemReference, SaleRequest, SaleResult } from "./inventory";
 export type { GenerateOrdersOptions, GeneratedOrders } from "./order-generator";
-export type { NewOrderRequest, RefundRequest } from "./orders";
+export type { NewOrderRequest, OrderEditRequest, RefundRequest } from "./orders";
 export { ORDER_WINDOW_MS, OrderRequestError } from "./orders";
 export type { OrderRecord, RefundRecord } from "./store";
 export type { SandboxStats } from "./stats";
@@ -79,7 +79,8 @@ export interface ShopifySandbox {
   sessionToken(shop?: string, userId?: string): string;
   install(shop?: string): void;
   /** Adds a shop as POST /_sandbox/shops does (seed "demo" by default; "catalog" with `catalog`). */
-  addShop(shop: string, options?: { name?: string; seed?: SeedKind; catalog?: CatalogOptions }): void;
+  /** `currency`: the shop's currency (its prices and shop money), default USD. */
+  addShop(shop: string, options?: { name?: string; seed?: SeedKind; catalog?: CatalogOptions; currency?: string }): void;
   /** Revokes the shop's tokens and delivers app/uninstalled. */
   uninstall(shop?: string): Promise<WebhookDelivery[]>;
   /** Delivers an event to the app's subscriptions of the topic; the default payload when none is given. */
@@ -107,6 +108,8 @@ export interface ShopifySandbox {
   createOrder(shop: string, order: NewOrderRequest, options?: { silent?: boolean }): OrderRecord;
   /** A refund of an order (by id or gid); sends refunds/create and orders/updated (none when `silent`). */
   refundOrder(shop: string, orderId: number | string, refund: RefundRequest, options?: { silent?: boolean }): { order: OrderRecord; refund: RefundRecord };
+  /** Commits an order edit: lines added, the difference collected; raises orders/updated. */
+  editOrder(shop: string, orderId: number | string, edit: OrderEditRequest): OrderRecord;
   /** A generated order history for benchmarks and the demo (order-generator.ts). */
   generateOrders(shop: string, options: GenerateOrdersOptions): GeneratedOrders;
   /** Sets available at a location directly (test setup); sends inventory_levels/update unless silent. */
@@ -188,7 +191,7 @@ export async function startShopifySandbox(options: ShopifySandboxOptions): Promi
     deliveries: () => core.webhooks.deliveries(),
     sessionToken: (shop = DEMO_SHOP, userId) => core.sessionToken(shop, userId),
     install: (shop = DEMO_SHOP) => void core.install(shop),
-    addShop: (shop, { name, seed = "demo", catalog } = {}) => void seedShop(core.store, shop, seed, name, catalog),
+    addShop: (shop, { name, seed = "demo", catalog, currency } = {}) => void seedShop(core.store, shop, seed, name, catalog, currency),
     uninstall: (shop = DEMO_SHOP) => core.uninstall(shop),
     deliverWebhook: (shop, topic, payload) => core.deliver(shop, topic, payload),
     expireAccessTokens: (shop = DEMO_SHOP) => core.tokens.expireAccessTokens(shop),
@@ -200,6 +203,7 @@ export async function startShopifySandbox(options: ShopifySandboxOptions): Promi
     sell: (shop, item, sale) => core.sell(shop, item, sale),
     createOrder: (shop, order, orderOptions) => core.createOrder(shop, order, orderOptions),
     refundOrder: (shop, orderId, refund, refundOptions) => core.refundOrder(shop, orderId, refund, refundOptions),
+    editOrder: (shop, orderId, edit) => core.editOrder(shop, orderId, edit),
     generateOrders: (shop, options) => generateOrders(core, shop, options),
     setAvailable: (shop, item, locationId, available, setOptions) => core.inventory.setAvailable(core.shop(shop), item, locationId, available, setOptions),
     available: (shop, item, locationId) => {

@@ -88,6 +88,17 @@ export interface NewOrderRequest {
   fulfilled?: boolean;
 }
 
+/**
+ * An order edit (Shopify's orderEditBegin … orderEditCommit): lines added to a paid order, the difference
+ * collected from the customer at once (a new sale transaction, by default on the order's first gateway) so the
+ * order stays paid. Added lines are priced from their variants, taxed at the order's rate, and not discounted.
+ */
+export interface OrderEditRequest {
+  addLines: { sku?: string; variantId?: number | string; quantity: number }[];
+  /** The gateway the difference is collected on; default the order's first sale's. */
+  gateway?: string;
+}
+
 export interface RefundRequest {
   lines?: { lineItemId: number | string; quantity: number }[];
   /** Shipping to refund, before its tax (presentment currency). */
@@ -139,6 +150,8 @@ export interface OrderEvents {
   created(shop: ShopRecord, order: OrderRecord): void;
   /** A refund was recorded on the order (refunds/create, orders/updated). */
   refunded(shop: ShopRecord, order: OrderRecord, refund: RefundRecord): void;
+  /** An order edit was committed (orders/updated). */
+  edited(shop: ShopRecord, order: OrderRecord): void;
 }
 
 export class OrderService {
@@ -263,6 +276,60 @@ export class OrderService {
     const { id: _id, number: _number, name: _name, ...fields } = draft;
     const order = this.store.addOrder(shop, { ...fields, customerId: customer?.id ?? null });
     if (!options.silent) this.events.created(shop, order);
+    return order;
+  }
+
+  /** Commits an order edit: adds the lines, takes their units from stock, and collects the difference. */
+  edit(shop: ShopRecord, orderReference: number | string, request: OrderEditRequest, options: { silent?: boolean } = {}): OrderRecord {
+    const order = this.resolveOrder(shop, orderReference);
+    if (order.cancelledAt) throw new OrderRequestError(409, `${order.name} is cancelled and cannot be edited`);
+    if (order.refunds.length > 0) throw new OrderRequestError(409, `${order.name} has refunds; the sandbox edits only orders without them`);
+    const lines = this.resolveLines(shop, request.addLines);
+    if (lines.length === 0) throw new OrderRequestError(400, "An edit needs at least one line to add");
+    const firstSale = order.transactions.find((transaction) => transaction.kind === "SALE");
+    const gateway = request.gateway ?? firstSale?.gateway ?? "manual";
+    const exchange = new Exchange(order.currencyCode, order.presentmentCurrencyCode, order.exchangeRate);
+    // The order's tax: the rate of its first taxed line (edits are taxed as the order was).
+    const taxed = order.lineItems.flatMap((line) => line.taxLines)[0];
+    const taxRate = taxed ? ratioOf(taxed.rate) : undefined;
+
+    const byItem = new Map<number, number>();
+    for (const line of lines) byItem.set(line.variant.inventoryItemId, (byItem.get(line.variant.inventoryItemId) ?? 0) + line.quantity);
+    for (const [inventoryItemId, quantity] of byItem) {
+      const refusal = this.inventory.saleRefusal(shop, { inventoryItemId }, { quantity, locationId: order.locationId, fulfilled: order.fulfilled });
+      if (refusal !== undefined) throw new OrderRequestError(409, refusal);
+    }
+
+    const before = orderTotals(order).total;
+    const now = this.now();
+    for (const line of lines) {
+      const item = shop.inventoryItems.get(line.variant.inventoryItemId);
+      const product = shop.products.get(line.variant.productId);
+      const unitPrice = exchange.pair(exchange.toPresentment(this.minorUnits(line.variant.price, shop.currencyCode, "price")));
+      const original = unitPrice.presentment * line.quantity;
+      order.lineItems.push({
+        id: this.store.nextId("lineItem"),
+        variantId: line.variant.id,
+        productId: line.variant.productId,
+        inventoryItemId: line.variant.inventoryItemId,
+        sku: item?.sku ?? null,
+        title: product?.title ?? line.variant.title,
+        variantTitle: line.variant.title === "Default Title" ? null : line.variant.title,
+        vendor: product?.vendor ?? null,
+        quantity: line.quantity,
+        taxable: line.variant.taxable,
+        requiresShipping: item?.requiresShipping ?? true,
+        unitPrice,
+        discountAllocation: ZERO,
+        taxLines: line.variant.taxable && taxed && taxRate && original > 0 ? [{ title: taxed.title, rate: taxed.rate, amount: exchange.pair(taxOn(original, taxRate, order.taxesIncluded)) }] : [],
+      });
+    }
+    const after = orderTotals(order).total;
+    const difference = subtractPairs(after, before);
+    if (difference.presentment > 0) order.transactions.push(this.saleTransaction(shop, order, { gateway, amount: difference }, now, exchange));
+    for (const [inventoryItemId, quantity] of byItem) this.inventory.sell(shop, { inventoryItemId }, { quantity, locationId: order.locationId, fulfilled: order.fulfilled }, options);
+    order.updatedAt = now;
+    if (!options.silent) this.events.edited(shop, order);
     return order;
   }
 

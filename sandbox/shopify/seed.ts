@@ -208,14 +208,14 @@ export function shopNameFromDomain(domain: string): string {
     .join(" ");
 }
 
-function shopFields(domain: string, name: string): NewShop {
+function shopFields(domain: string, name: string, currencyCode: string): NewShop {
   const handle = domain.replace(/\.myshopify\.com$/, "");
   return {
     domain,
     name,
     email: `owner@${handle}.example`,
     shopOwnerName: "Dana Whitfield",
-    currencyCode: "USD",
+    currencyCode,
     ianaTimezone: "America/New_York",
     planDisplayName: "Basic",
     address: MAIN_STREET,
@@ -262,8 +262,8 @@ function seedCatalog(store: ShopifyStore, shop: ShopRecord, options: CatalogOpti
  * Shopify store has, one location and nothing else. "catalog": a generated catalog of `catalog.variants` variants
  * (see CatalogOptions), stocked at every location, and the three customers.
  */
-export function seedShop(store: ShopifyStore, domain: string, kind: SeedKind, name = shopNameFromDomain(domain), catalog: CatalogOptions = {}): ShopRecord {
-  const shop = store.addShop(shopFields(domain, name));
+export function seedShop(store: ShopifyStore, domain: string, kind: SeedKind, name = shopNameFromDomain(domain), catalog: CatalogOptions = {}, currency = "USD"): ShopRecord {
+  const shop = store.addShop(shopFields(domain, name, currency));
   if (kind === "empty") {
     store.addLocation(shop, { name: "Shop location", address: MAIN_STREET, createdAt: seedDate(-30) });
     return shop;

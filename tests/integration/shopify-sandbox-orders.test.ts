@@ -750,6 +750,44 @@ describe("webhooks", () => {
   });
 });
 
+describe("order edits", () => {
+  it("adds lines to a paid order, taxed at its rate, collects the difference on its gateway with its fee, and sends orders/updated", async () => {
+    const summary = await createOrder({ lines: [{ sku: "TB-TOTE-NAT", quantity: 1 }], taxRate: "0.08" });
+    const orderId = summary.legacyResourceId;
+    const before = await readOrder(summary.id);
+    const stock = levelOf("TB-MUG-16OZ");
+
+    const edited = await control<{ order: OrderSummary; error?: string }>("POST", `/_sandbox/shops/${DEMO_SHOP}/orders/${orderId}/edits`, { addLines: [{ sku: "TB-MUG-16OZ", quantity: 2 }] });
+    expect(edited.status, edited.body.error).toBe(201);
+    const order = await readOrder(summary.id);
+
+    expect(order.lineItems.nodes.map((line) => [line.sku, line.quantity])).toEqual([
+      ["TB-TOTE-NAT", 1],
+      ["TB-MUG-16OZ", 2],
+    ]);
+    const added = order.lineItems.nodes[1]!;
+    // Taxed at the order's 8 %, on the added line's own total.
+    expect(cents(added.taxLines[0]!.priceSet.shopMoney.amount)).toBe(Math.round(cents(added.originalTotalSet.shopMoney.amount) * 0.08));
+    expect(order.displayFinancialStatus).toBe("PAID");
+    // The difference is a second sale on the same gateway, with Shopify Payments' fee.
+    expect(order.transactions).toHaveLength(2);
+    expect(cents(order.transactions[1]!.amountSet.shopMoney.amount)).toBe(cents(order.totalPriceSet.shopMoney.amount) - cents(before.totalPriceSet.shopMoney.amount));
+    expect(order.transactions[1]).toMatchObject({ kind: "SALE", gateway: "shopify_payments", fees: [{ type: "payment_processing_fee" }] });
+    expectConsistentMoney(order);
+    expect(levelOf("TB-MUG-16OZ")).toMatchObject({ available: stock.available - 2 });
+
+    await waitUntil(() => webhooksAbout("orders/updated", orderId).some((webhook) => (webhook.payload.line_items as unknown[]).length === 2));
+    const [update] = webhooksAbout("orders/updated", orderId);
+    expect(update!.validation).toMatchObject({ valid: true, topic: "ORDERS_UPDATED" });
+    expect(update!.payload).toMatchObject({ financial_status: "paid", total_price: (cents(order.totalPriceSet.shopMoney.amount) / 100).toFixed(2) });
+
+    // An unknown SKU is refused whole: nothing changes.
+    const refused = await control<{ error?: string }>("POST", `/_sandbox/shops/${DEMO_SHOP}/orders/${orderId}/edits`, { addLines: [{ sku: "NO-SUCH-SKU", quantity: 1 }] });
+    expect(refused.status).toBe(404);
+    expect((await readOrder(summary.id)).lineItems.nodes).toHaveLength(2);
+  });
+});
+
 describe("stock", () => {
   it("takes the units of an online order from available into committed, as a sale does", async () => {
     const before = levelOf("TB-NOTE-A6-DOT");

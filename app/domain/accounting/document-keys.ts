@@ -16,7 +16,7 @@
 import { createHash } from "node:crypto";
 import type { Source } from "./source-sale";
 
-export const DOCUMENT_KINDS = ["sale", "sale_tenders", "sale_fees", "refund", "refund_tenders", "refund_fees", "daily_summary", "daily_correction"] as const;
+export const DOCUMENT_KINDS = ["sale", "sale_tenders", "sale_fees", "refund", "refund_tenders", "refund_fees", "daily_summary", "daily_correction", "order_correction"] as const;
 export type DocumentKind = (typeof DOCUMENT_KINDS)[number];
 
 export const REQUEST_ID_MAX_LENGTH = 50;
@@ -94,7 +94,7 @@ export function saleDocNumber(source: Source, sourceId: string, sourceName?: str
   return `SQ-${start}${shortHash(sourceId, 13 - start.length)}`;
 }
 
-const SUFFIX: Record<Exclude<DocumentKind, "daily_summary" | "daily_correction">, (sequence: number) => string> = {
+const SUFFIX: Record<Exclude<DocumentKind, "daily_summary" | "daily_correction" | "order_correction">, (sequence: number) => string> = {
   sale: () => "",
   sale_tenders: () => "-T",
   sale_fees: () => "-F",
@@ -108,7 +108,7 @@ export interface OrderDocNumberInput {
   /** The sale's order id (for refunds too: refunds are numbered after their sale). */
   saleSourceId: string;
   saleSourceName?: string;
-  kind: Exclude<DocumentKind, "daily_summary" | "daily_correction">;
+  kind: Exclude<DocumentKind, "daily_summary" | "daily_correction" | "order_correction">;
   /** The refund's sequence among its sale's refunds (1 to 99); ignored for sale documents. */
   refundSequence?: number;
 }

@@ -8,7 +8,7 @@ import { finishSyncRun, startSyncRun } from "~/models/sync-runs.server";
 import { registerWebhookProcessor, type WebhookProcessor } from "~/webhooks/processing.server";
 import { accountingSyncSettings } from "./settings";
 import { daySingletonKey, type SummaryDay } from "./daily-summaries.server";
-import { findAccountingSync, postRecord, reportRecordProblems, type RecordPostingOutcome, type RecordToPost } from "./record-posting.server";
+import { findAccountingSync, postedSummary, postRecord, reportRecordProblems, type RecordPostingOptions, type RecordPostingOutcome, type RecordToPost } from "./record-posting.server";
 import { dayOfLateShopifyOrder, postShopifyDayJob } from "./shopify-daily-summaries.server";
 import { shopifyAdminAccount } from "~/integrations/shopify/admin-request.server";
 
@@ -45,7 +45,7 @@ function issueFor(tenantId: string, orderId: string, refundId: string | undefine
  * unless it is posted already. A refund is read with the order and all its refunds: its document number says
  * which refund of the order it is.
  */
-export async function postShopifyOrder(database: PrismaClient, tenantId: string, orderId: string, refundId?: string): Promise<ShopifyOrderOutcome> {
+export async function postShopifyOrder(database: PrismaClient, tenantId: string, orderId: string, refundId?: string, options: RecordPostingOptions = {}): Promise<ShopifyOrderOutcome> {
   const sync = await findAccountingSync(database, tenantId, "shopify");
   if (!sync) return { outcome: "skipped", reason: "accounting is off for Shopify" };
   if (sync.settings.posting.shopify !== "per_order") return dayOfLateShopifyOrder(database, tenantId, sync, orderId, refundId);
@@ -73,7 +73,11 @@ export async function postShopifyOrder(database: PrismaClient, tenantId: string,
     record = mapped.value;
   }
   return labelled(
-    await postRecord(database, { tenantId, sync, sourceId: refundId ?? orderId, record, location: read.location, ...(refundId && read.buyer && { refundCustomer: read.buyer }), issue }),
+    await postRecord(
+      database,
+      { tenantId, sync, sourceId: refundId ?? orderId, record, location: { ...read.location, timeZone: read.timeZone }, ...(refundId && read.buyer && { refundCustomer: read.buyer }), issue },
+      options,
+    ),
   );
 }
 
@@ -103,7 +107,7 @@ export const postShopifyOrderJob = defineJob({
     if (posted.length === 0 && failed === 0) return; // everything was posted before: a duplicate webhook
     const sync = await db().sync.findFirst({ where: { tenantId, kind: "ACCOUNTING", sourceConnection: { provider: "SHOPIFY" } }, select: { id: true } });
     const run = await startSyncRun(db(), { tenantId, ...(sync && { syncId: sync.id }), kind: "accounting.post", trigger: "webhook" }, started);
-    const numbers = posted.map((document) => (document.outcome === "posted" ? document.docNumber : "")).join(", ");
+    const numbers = result.outcome === "posted" ? postedSummary(result.documents) : "";
     await finishSyncRun(db(), tenantId, run.id, { counts: { read: 1, written: posted.length, skipped: 0, failed }, summary: numbers ? `${result.label}: ${numbers}` : result.label });
     context.logger.info({ orderId, refundId, posted: posted.length, failed }, "shopify order posted to QuickBooks");
   },
@@ -155,11 +159,13 @@ const refundCreated: WebhookProcessor = async (event, database, send) => {
 };
 
 /**
- * orders/updated comes for every change to an order (fulfilments, notes, tags as well as payments and refunds), so
- * it only catches up on what the other topics should have brought: a paid sale or a refund with no ledger row yet
- * (its webhook was lost, or its job has not run). Anything with a row is being posted, or was, by its own job.
- * Daily summaries read each day from Shopify whole and have no rows per order: there it brings nothing (a
- * fulfilment would otherwise run a summarized day again), and orders/paid and refunds/create carry late records.
+ * orders/updated comes for every change to an order (fulfilments, notes, tags as well as payments, refunds and
+ * edits). It catches up on what the other topics should have brought (a paid sale or a refund with no ledger row
+ * yet: its webhook was lost, or its job has not run), and runs a paid sale already posted again: an order edited
+ * after posting (a line added or removed) becomes the next revision of its documents, and an order whose books
+ * content did not change sends nothing. Daily summaries read each day from Shopify whole and have no rows per
+ * order: there it brings nothing (a fulfilment would otherwise run a summarized day again), and orders/paid and
+ * refunds/create carry late records.
  */
 const orderUpdated: WebhookProcessor = async (event, database, send) => {
   const parsed = orderEvent.safeParse(event.payload);
@@ -173,7 +179,7 @@ const orderUpdated: WebhookProcessor = async (event, database, send) => {
     distinct: ["sourceId"],
   });
   const posting = new Set(known.map((row) => row.sourceId));
-  if (PAID_WEBHOOK_STATUSES.has(parsed.data.financial_status ?? "") && !posting.has(orderId)) {
+  if (PAID_WEBHOOK_STATUSES.has(parsed.data.financial_status ?? "")) {
     await send(postShopifyOrderJob, { tenantId: event.tenantId, orderId }, { priority: JobPriority.realtime });
   }
   for (const refundId of refundIds) {

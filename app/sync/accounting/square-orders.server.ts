@@ -8,7 +8,7 @@ import { defineJob, JobPriority } from "~/jobs/registry";
 import { finishSyncRun, startSyncRun } from "~/models/sync-runs.server";
 import { registerWebhookProcessor, type WebhookProcessor } from "~/webhooks/processing.server";
 import { dayOfLateSquareOrder, daySingletonKey, postSquareDayJob, type SquareDay } from "./daily-summaries.server";
-import { findAccountingSync, postRecord, reportRecordProblems, type RecordPostingOutcome } from "./record-posting.server";
+import { findAccountingSync, postedSummary, postRecord, reportRecordProblems, type RecordPostingOptions, type RecordPostingOutcome } from "./record-posting.server";
 
 /**
  * Square orders into QuickBooks, one order at a time (per-order posting): a completed sale becomes a sales receipt
@@ -30,7 +30,7 @@ const issueFor = (tenantId: string, orderId: string) => ({
   retryJob: { name: "accounting.post-square-order", payload: { tenantId, orderId } },
 });
 
-export async function postSquareOrder(database: PrismaClient, tenantId: string, orderId: string): Promise<SquareOrderOutcome> {
+export async function postSquareOrder(database: PrismaClient, tenantId: string, orderId: string, options: RecordPostingOptions = {}): Promise<SquareOrderOutcome> {
   const sync = await findAccountingSync(database, tenantId, "square");
   if (!sync) return { outcome: "skipped", reason: "accounting is off for Square" };
   if (sync.settings.posting.square !== "per_order") return dayOfLateSquareOrder(database, tenantId, sync, orderId);
@@ -53,7 +53,7 @@ export async function postSquareOrder(database: PrismaClient, tenantId: string, 
     if (!mapped.ok) return reportRecordProblems(database, { tenantId, sync, issue }, mapped.problems);
     record = mapped.value;
   }
-  return postRecord(database, { tenantId, sync, sourceId: orderId, record, location: read.location, issue });
+  return postRecord(database, { tenantId, sync, sourceId: orderId, record, location: read.location, issue }, options);
 }
 
 export const postSquareOrderJob = defineJob({
@@ -79,7 +79,7 @@ export const postSquareOrderJob = defineJob({
     if (posted.length === 0 && failed === 0) return; // everything was posted before: a duplicate webhook
     const sync = await db().sync.findFirst({ where: { tenantId, kind: "ACCOUNTING", sourceConnection: { provider: "SQUARE" } }, select: { id: true } });
     const run = await startSyncRun(db(), { tenantId, ...(sync && { syncId: sync.id }), kind: "accounting.post", trigger: "webhook" }, started);
-    const numbers = posted.map((document) => (document.outcome === "posted" ? document.docNumber : "")).join(", ");
+    const numbers = result.outcome === "posted" ? postedSummary(result.documents) : "";
     await finishSyncRun(db(), tenantId, run.id, { counts: { read: 1, written: posted.length, skipped: 0, failed }, summary: numbers ? `Square order ${orderId}: ${numbers}` : `Square order ${orderId}` });
     context.logger.info({ orderId, posted: posted.length, failed }, "square order posted to QuickBooks");
   },

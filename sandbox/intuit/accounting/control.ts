@@ -19,6 +19,9 @@ export interface DocumentSummary {
   totalCents: number;
   voided: boolean;
   syncToken: string;
+  /** Home-currency units per unit of `currency` (multicurrency companies), and the total in home-currency cents. */
+  exchangeRate: number | null;
+  homeTotalCents: number | null;
 }
 
 export interface DocumentList {
@@ -46,6 +49,8 @@ export function listDocuments(books: Books, entity: TransactionEntity): Document
       totalCents,
       voided: record.voided,
       syncToken: String(body.SyncToken),
+      exchangeRate: body.ExchangeRate === undefined ? null : Number(body.ExchangeRate),
+      homeTotalCents: body.HomeTotalAmt === undefined ? null : toCents(parseDecimal(body.HomeTotalAmt) ?? { units: 0n, scale: 0 }),
     };
   });
   return { entity, count: documents.length, totalCents: documents.reduce((sum, document) => sum + document.totalCents, 0), documents };
