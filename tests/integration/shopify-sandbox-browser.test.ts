@@ -11,7 +11,8 @@ import { DEMO_SHOP, SANDBOX_SHOPIFY_API_KEY, SANDBOX_SHOPIFY_API_SECRET, startSh
 /**
  * The sandbox admin page and the App Bridge stand-in in a real browser (the system Chromium, as the e2e tests use),
  * around a minimal embedded "app" that behaves like @shopify/shopify-app-remix: it bounces document requests
- * without an id_token, follows `shopify:navigate` like the Remix AppProvider (except on /app/static pages), and
+ * without an id_token, follows `shopify:navigate` like the Remix AppProvider (except on /app/static pages; on
+ * /app/patient pages only after a while, as Remix does once the next page's data and code have arrived), and
  * reports the Authorization header its fetch requests carry.
  */
 
@@ -22,6 +23,8 @@ let app: http.Server;
 let appUrl: string;
 let tomlDir: string;
 let browser: Browser;
+/** Document requests the app answered, in order: path, and whether they came with a session token. */
+let documentRequests: { path: string; idToken: boolean }[] = [];
 
 function appPage(pathname: string): string {
   return `<!doctype html><html><head>
@@ -32,8 +35,11 @@ function appPage(pathname: string): string {
 <script>
   if (!location.pathname.startsWith("/app/static")) {
     addEventListener("shopify:navigate", (event) => {
-      history.pushState(null, "", event.target.getAttribute("href"));
-      document.getElementById("path").textContent = location.pathname;
+      const href = event.target.getAttribute("href");
+      setTimeout(() => {
+        history.pushState(null, "", href);
+        document.getElementById("path").textContent = location.pathname;
+      }, location.pathname.startsWith("/app/patient") ? 1500 : 0);
     });
   }
   fetch("/api/whoami").then((response) => response.json()).then((body) => {
@@ -47,10 +53,12 @@ function startApp(): Promise<http.Server> {
     const url = new URL(request.url ?? "/", appUrl);
     if (url.pathname === "/api/whoami") {
       response.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ authorization: request.headers.authorization ?? null }));
+    } else if (url.pathname === "/favicon.ico") {
+      response.writeHead(404).end();
     } else if (url.pathname === "/auth/session-token") {
       // The library's bounce page: App Bridge alone.
       response.writeHead(200, { "Content-Type": "text/html" }).end(`<script data-api-key="${SANDBOX_SHOPIFY_API_KEY}" src="${sandbox.url}/app-bridge.js"></script>`);
-    } else if (!url.searchParams.has("id_token")) {
+    } else if ((documentRequests.push({ path: url.pathname, idToken: url.searchParams.has("id_token") }), !url.searchParams.has("id_token"))) {
       // A document request without a session token goes to the bounce page, as authenticate.admin does.
       const reload = new URL(url);
       const bounce = new URL("/auth/session-token", appUrl);
@@ -118,7 +126,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))("Shopify sandbox admin page with the A
     await page.close();
   });
 
-  it("gives the app toasts and fresh session tokens, and falls back to a full load with a bounce", async () => {
+  it("gives the app toasts and fresh session tokens, and loads a page that does not follow navigation itself, signed", async () => {
     const page = await browser.newPage();
     await page.goto(`${sandbox.url}/store/${DEMO_SHOP}/admin?path=/app/static/start`);
     await expectAuthorizedFetch(page);
@@ -131,13 +139,54 @@ describe.skipIf(!fs.existsSync(CHROMIUM))("Shopify sandbox admin page with the A
     expect(verifySessionToken(token, { apiKey: SANDBOX_SHOPIFY_API_KEY, apiSecret: SANDBOX_SHOPIFY_API_SECRET }).ok).toBe(true);
     await expect.poll(() => appFrame(page).textContent("[role=status]")).toBe("Saved");
 
-    // This page does not follow shopify:navigate: the stand-in loads the page, the app bounces for a token.
+    // This page does not follow shopify:navigate: the admin loads the page in the frame, as Shopify's admin does,
+    // with its signed query and a session token (no bounce).
+    documentRequests = [];
     await page.locator("#app-nav a", { hasText: "Connections" }).click();
 
     await expect.poll(() => new URL(appFrame(page).url()).pathname, { timeout: 10_000 }).toBe("/app/connections");
     const landed = new URL(appFrame(page).url());
     expect(landed.searchParams.get("shop")).toBe(DEMO_SHOP);
     expect(landed.searchParams.get("id_token")).toMatch(/^ey/);
+    expect(landed.searchParams.get("hmac")).toMatch(/^[0-9a-f]{64}$/);
+    expect(documentRequests).toEqual([{ path: "/app/connections", idToken: true }]);
+    await expectAuthorizedFetch(page);
+    await page.close();
+  });
+
+  it("leaves a navigation to the app however long the app takes to follow it", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${sandbox.url}/store/${DEMO_SHOP}/admin?path=/app/patient`);
+    await expectAuthorizedFetch(page);
+    const connections = page.locator("#app-nav a", { hasText: "Connections" });
+    await connections.waitFor();
+    await appFrame(page).evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+    documentRequests = [];
+
+    await connections.click();
+
+    await expect.poll(() => appFrame(page).textContent("#path"), { timeout: 10_000 }).toBe("/app/connections");
+    // Past the admin's wait for App Bridge's answer: still the same document, and nothing was loaded again.
+    await page.waitForTimeout(2_500);
+    expect(await appFrame(page).evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    expect(documentRequests).toEqual([]);
+    await page.close();
+  });
+
+  it("recovers a frame loaded without a session token through the bounce page", async () => {
+    const page = await browser.newPage();
+    await page.goto(`${sandbox.url}/store/${DEMO_SHOP}/admin`);
+    await expectAuthorizedFetch(page);
+    documentRequests = [];
+
+    // As a reload of the app's own URL would: Shopify's query without id_token.
+    await page.locator("#app-frame").evaluate((frame: HTMLIFrameElement, url) => (frame.src = url), `${appUrl}/app/connections?embedded=1&shop=${DEMO_SHOP}`);
+
+    await expect.poll(() => documentRequests, { timeout: 10_000 }).toEqual([
+      { path: "/app/connections", idToken: false },
+      { path: "/app/connections", idToken: true },
+    ]);
+    await expect.poll(() => appFrame(page).textContent("#path")).toBe("/app/connections");
     await expectAuthorizedFetch(page);
     await page.close();
   });

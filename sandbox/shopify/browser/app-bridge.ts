@@ -8,7 +8,8 @@
  *    authenticate.admin depend on both);
  *  - the bounce page (/auth/session-token?shopify-reload=<url>): reloads <url> with a fresh id_token;
  *  - <ui-nav-menu> and <ui-title-bar> are hidden and sent to the admin page, which shows them; a click there is
- *    sent back and becomes a `shopify:navigate` event (followed by the Remix AppProvider) or a full load.
+ *    sent back and becomes a `shopify:navigate` event when the page listens for one (the Remix AppProvider
+ *    does); otherwise the admin is told so and loads the page in the frame itself, signed, as Shopify's does.
  * Session tokens come from the sandbox (GET /_sandbox/shops/<shop>/session-token, CORS), whose origin is the
  * script's own. Compiled to a classic script by browser-scripts.ts.
  */
@@ -22,12 +23,38 @@ type ParentMessage =
   | { type: "nav-menu"; items: { href: string; label: string; home: boolean }[] }
   | { type: "title"; title: string }
   | { type: "loading"; on: boolean }
-  | { type: "location"; path: string };
+  | { type: "location"; path: string }
+  | { type: "navigation"; id: number; followed: boolean };
 
 const FROM_APP = "tillbridge-app-bridge";
 const FROM_ADMIN = "tillbridge-admin";
 const TOKEN_MARGIN_MS = 10_000;
-const NAVIGATION_FALLBACK_MS = 500;
+const NAVIGATE_EVENT = "shopify:navigate";
+
+/**
+ * Whether the page follows `shopify:navigate` events: their listeners are counted as they are added (before the
+ * page's own scripts run, since this script is loaded first). Whether a navigation was followed cannot be told
+ * from its outcome: a client-side navigation changes the URL only once the new page's data and code have
+ * arrived, which on a busy machine takes seconds.
+ */
+function countNavigateListeners(): () => boolean {
+  const listeners = new Map<EventTarget, Set<EventListenerOrEventListenerObject>>();
+  const { addEventListener, removeEventListener } = EventTarget.prototype;
+  EventTarget.prototype.addEventListener = function (this: EventTarget, type, listener, options) {
+    if (type === NAVIGATE_EVENT && listener) {
+      if (!listeners.has(this)) listeners.set(this, new Set());
+      listeners.get(this)!.add(listener);
+    }
+    addEventListener.call(this, type, listener, options);
+  };
+  // A listener added for both phases, or with `once`, is counted once and until removed: near enough for a
+  // yes-or-no answer.
+  EventTarget.prototype.removeEventListener = function (this: EventTarget, type, listener, options) {
+    if (type === NAVIGATE_EVENT && listener) listeners.get(this)?.delete(listener);
+    removeEventListener.call(this, type, listener, options);
+  };
+  return () => [...listeners.values()].some((set) => set.size > 0);
+}
 
 function install(): void {
   const script =
@@ -36,6 +63,7 @@ function install(): void {
   const sandboxOrigin = new URL(script.src).origin;
   const params = new URLSearchParams(location.search);
   const embedded = window.parent !== window;
+  const followsNavigation = countNavigateListeners();
 
   // Client-side navigations drop the query string: remember the shop and host of the first load. A browser that
   // blocks third-party storage throws on sessionStorage in the iframe; full loads carry both in the URL anyway.
@@ -189,10 +217,16 @@ function install(): void {
   window.addEventListener("popstate", reportLocation);
   reportLocation();
 
-  /** The admin page asked for another page of the app: a client-side navigation if the app follows one. */
-  function navigate(href: string) {
+  /**
+   * The admin page asked for another page of the app: a client-side navigation if the page follows them. The
+   * admin is told either way; when it was not followed, the admin loads the page in the frame (with a session
+   * token in its query, which a reload from here could not give).
+   */
+  function navigate(id: number, href: string) {
     const target = new URL(href, location.href);
-    if (target.origin !== location.origin) return;
+    const followed = target.origin === location.origin && followsNavigation();
+    toParent({ type: "navigation", id, followed });
+    if (!followed) return;
     const anchor = [...document.querySelectorAll<HTMLAnchorElement>("ui-nav-menu a")].find((candidate) => candidate.getAttribute("href") === href);
     const dispatcher = anchor ?? Object.assign(document.createElement("a"), { hidden: true });
     if (!anchor) {
@@ -200,21 +234,14 @@ function install(): void {
       document.body.append(dispatcher);
     }
     // @shopify/shopify-app-remix's AppProvider listens for this on window and calls Remix's navigate(href).
-    dispatcher.dispatchEvent(new CustomEvent("shopify:navigate", { bubbles: true, composed: true }));
+    dispatcher.dispatchEvent(new CustomEvent(NAVIGATE_EVENT, { bubbles: true, composed: true }));
     if (!anchor) dispatcher.remove();
-    window.setTimeout(() => {
-      if (location.pathname === target.pathname) return;
-      // Nothing followed the event: load the page as the admin would, and let the app bounce for a token.
-      for (const [name, value] of Object.entries({ embedded: "1", shop, host, locale })) {
-        if (value && !target.searchParams.has(name)) target.searchParams.set(name, value);
-      }
-      location.assign(target.href);
-    }, NAVIGATION_FALLBACK_MS);
   }
 
-  window.addEventListener("message", (event: MessageEvent<{ source?: string; type?: string; href?: unknown }>) => {
+  window.addEventListener("message", (event: MessageEvent<{ source?: string; type?: string; href?: unknown; id?: unknown }>) => {
     if (!embedded || event.source !== window.parent) return;
-    if (event.data?.source === FROM_ADMIN && event.data.type === "navigate" && typeof event.data.href === "string") navigate(event.data.href);
+    const { data } = event;
+    if (data?.source === FROM_ADMIN && data.type === "navigate" && typeof data.href === "string" && typeof data.id === "number") navigate(data.id, data.href);
   });
 
   // The library's bounce page: come back to the page that needed a session token, with one.
