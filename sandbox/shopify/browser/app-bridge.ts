@@ -24,36 +24,59 @@ type ParentMessage =
   | { type: "title"; title: string }
   | { type: "loading"; on: boolean }
   | { type: "location"; path: string }
-  | { type: "navigation"; id: number; followed: boolean };
+  | { type: "navigation"; id: number; followed: boolean }
+  | { type: "ready" }
+  | { type: "gone" };
 
 const FROM_APP = "tillbridge-app-bridge";
 const FROM_ADMIN = "tillbridge-admin";
 const TOKEN_MARGIN_MS = 10_000;
 const NAVIGATE_EVENT = "shopify:navigate";
+/**
+ * How long a navigation request waits for the page to listen for `shopify:navigate`. A Remix page listens only
+ * once React has hydrated it (the AppProvider's effect), which on a busy machine can be seconds after its content
+ * shows; a page that never listens is loaded by the admin this much later.
+ */
+const LISTENER_WAIT_MS = 5_000;
 
 /**
- * Whether the page follows `shopify:navigate` events: their listeners are counted as they are added (before the
- * page's own scripts run, since this script is loaded first). Whether a navigation was followed cannot be told
- * from its outcome: a client-side navigation changes the URL only once the new page's data and code have
- * arrived, which on a busy machine takes seconds.
+ * Whether the page follows `shopify:navigate` events: their listeners are counted as they are added (this script
+ * runs before the page's own). Whether a navigation was followed cannot be told from its outcome instead: a
+ * client-side navigation changes the URL only once the new page's data and code have arrived, which on a busy
+ * machine takes seconds.
  */
-function countNavigateListeners(): () => boolean {
+function watchNavigateListeners(): (timeoutMs: number) => Promise<boolean> {
   const listeners = new Map<EventTarget, Set<EventListenerOrEventListenerObject>>();
+  const waiting = new Set<() => void>();
+  const listening = () => [...listeners.values()].some((set) => set.size > 0);
   const { addEventListener, removeEventListener } = EventTarget.prototype;
   EventTarget.prototype.addEventListener = function (this: EventTarget, type, listener, options) {
-    if (type === NAVIGATE_EVENT && listener) {
-      if (!listeners.has(this)) listeners.set(this, new Set());
-      listeners.get(this)!.add(listener);
-    }
     addEventListener.call(this, type, listener, options);
+    if (type !== NAVIGATE_EVENT || !listener) return;
+    if (!listeners.has(this)) listeners.set(this, new Set());
+    listeners.get(this)!.add(listener);
+    for (const wake of waiting) wake();
   };
   // A listener added for both phases, or with `once`, is counted once and until removed: near enough for a
   // yes-or-no answer.
   EventTarget.prototype.removeEventListener = function (this: EventTarget, type, listener, options) {
-    if (type === NAVIGATE_EVENT && listener) listeners.get(this)?.delete(listener);
     removeEventListener.call(this, type, listener, options);
+    if (type === NAVIGATE_EVENT && listener) listeners.get(this)?.delete(listener);
   };
-  return () => [...listeners.values()].some((set) => set.size > 0);
+  // Resolves true as soon as the page listens, false if it still does not after timeoutMs.
+  return (timeoutMs: number) =>
+    listening()
+      ? Promise.resolve(true)
+      : new Promise<boolean>((resolve) => {
+          const done = (value: boolean) => {
+            window.clearTimeout(timer);
+            waiting.delete(wake);
+            resolve(value);
+          };
+          const wake = () => done(true);
+          const timer = window.setTimeout(() => done(listening()), timeoutMs);
+          waiting.add(wake);
+        });
 }
 
 function install(): void {
@@ -63,7 +86,7 @@ function install(): void {
   const sandboxOrigin = new URL(script.src).origin;
   const params = new URLSearchParams(location.search);
   const embedded = window.parent !== window;
-  const followsNavigation = countNavigateListeners();
+  const untilListening = watchNavigateListeners();
 
   // Client-side navigations drop the query string: remember the shop and host of the first load. A browser that
   // blocks third-party storage throws on sessionStorage in the iframe; full loads carry both in the URL anyway.
@@ -222,9 +245,13 @@ function install(): void {
    * admin is told either way; when it was not followed, the admin loads the page in the frame (with a session
    * token in its query, which a reload from here could not give).
    */
-  function navigate(id: number, href: string) {
+  let latestRequest = 0;
+  async function navigate(id: number, href: string) {
+    latestRequest = id;
     const target = new URL(href, location.href);
-    const followed = target.origin === location.origin && followsNavigation();
+    const followed = target.origin === location.origin && (await untilListening(LISTENER_WAIT_MS));
+    // A later click while this one waited for a listener: that one is the merchant's choice.
+    if (id !== latestRequest) return;
     toParent({ type: "navigation", id, followed });
     if (!followed) return;
     const anchor = [...document.querySelectorAll<HTMLAnchorElement>("ui-nav-menu a")].find((candidate) => candidate.getAttribute("href") === href);
@@ -241,7 +268,15 @@ function install(): void {
   window.addEventListener("message", (event: MessageEvent<{ source?: string; type?: string; href?: unknown; id?: unknown }>) => {
     if (!embedded || event.source !== window.parent) return;
     const { data } = event;
-    if (data?.source === FROM_ADMIN && data.type === "navigate" && typeof data.href === "string" && typeof data.id === "number") navigate(data.id, data.href);
+    if (data?.source !== FROM_ADMIN) return;
+    if (data.type === "hello") toParent({ type: "ready" });
+    if (data.type === "navigate" && typeof data.href === "string" && typeof data.id === "number") void navigate(data.id, data.href);
+  });
+  // The admin asks App Bridge to navigate only while there is one in the frame.
+  toParent({ type: "ready" });
+  window.addEventListener("pagehide", () => toParent({ type: "gone" }));
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) toParent({ type: "ready" });
   });
 
   // The library's bounce page: come back to the page that needed a session token, with one.
