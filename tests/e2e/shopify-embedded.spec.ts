@@ -23,6 +23,8 @@ async function openTillbridge(page: Page) {
 }
 
 test("a merchant installs Tillbridge from the Shopify admin, uninstalls it and installs it again", async ({ page }) => {
+  // Two installs and three accessibility scans: 18 s on a quiet machine, over 30 s on a busy one.
+  test.setTimeout(90_000);
   await openDemoAdmin(page);
   await openTillbridge(page);
   const app = appFrame(page);
