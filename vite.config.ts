@@ -10,7 +10,10 @@ declare module "@remix-run/node" {
   }
 }
 
-export default defineConfig({
+export default defineConfig(({ isSsrBuild }) => ({
+  // The server build runs on the Node of package.json's engines, not in a browser: it may use top-level await
+  // (app/integrations/shopify/app-bridge-url.server.ts loads the Shopify library's node adapter with it).
+  build: isSsrBuild ? { target: "node22" } : {},
   resolve: {
     // Mirrors the tsconfig `paths` entry `~/*` -> `./app/*`.
     alias: { "~": fileURLToPath(new URL("./app", import.meta.url)) },
@@ -32,4 +35,4 @@ export default defineConfig({
         },
       }),
   ],
-});
+}));

@@ -1,5 +1,5 @@
+// Loads the library's node adapter, with the sandbox's App Bridge for its bounce page when Shopify is sandboxed.
 import "~/integrations/shopify/app-bridge-url.server";
-import "@shopify/shopify-app-remix/adapters/node";
 import { setAbstractFetchFunc } from "@shopify/shopify-api/runtime";
 import { AppDistribution, shopifyApp } from "@shopify/shopify-app-remix/server";
 import { getConfig } from "~/config.server";

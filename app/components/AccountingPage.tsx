@@ -2,6 +2,7 @@ import { useFetcher, useRevalidator } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Button, Card, DataTable, FormLayout, IndexTable, InlineGrid, InlineStack, Layout, List, Page, ProgressBar, Select, Text, TextField } from "@shopify/polaris";
 import { useEffect, useState } from "react";
 import { OpenIssuesCard } from "~/components/ActivityPage";
+import { KeyboardScrollable } from "~/components/KeyboardScrollable";
 import { formatMinorUnits, PostedPerDayChart } from "~/components/PostedPerDayChart";
 import type { PostingMode } from "~/domain/accounting/mapping";
 import type { Source } from "~/domain/accounting/source-sale";
@@ -486,48 +487,50 @@ function RecentDocumentsCard({ documents }: { documents: AccountingDocumentRow[]
               </Text>
             </div>
           ) : (
-            <IndexTable
-              resourceName={{ singular: "document", plural: "documents" }}
-              itemCount={documents.length}
-              selectable={false}
-              headings={[{ title: "Number" }, { title: "Document" }, { title: "From" }, { title: "Business day" }, { title: "Amount", alignment: "end" }, { title: "Status" }]}
-            >
-              {documents.map((document, index) => (
-                <IndexTable.Row id={document.id} key={document.id} position={index}>
-                  <IndexTable.Cell>
-                    <Text as="span" fontWeight="semibold">
-                      {document.docNumber}
-                    </Text>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <Text as="p">{document.entity}</Text>
-                    <Text as="p" tone="subdued">
-                      {document.purpose}
-                    </Text>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>{document.record}</IndexTable.Cell>
-                  <IndexTable.Cell>{document.businessDay}</IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <Text as="span" alignment="end" numeric>
-                      {formatMinorUnits(document.amountMinor, document.currency)}
-                    </Text>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <Badge tone={DOCUMENT_STATUS[document.status].tone}>{DOCUMENT_STATUS[document.status].label}</Badge>
-                    {document.qboId && (
+            <KeyboardScrollable label="Table of documents">
+              <IndexTable
+                resourceName={{ singular: "document", plural: "documents" }}
+                itemCount={documents.length}
+                selectable={false}
+                headings={[{ title: "Number" }, { title: "Document" }, { title: "From" }, { title: "Business day" }, { title: "Amount", alignment: "end" }, { title: "Status" }]}
+              >
+                {documents.map((document, index) => (
+                  <IndexTable.Row id={document.id} key={document.id} position={index}>
+                    <IndexTable.Cell>
+                      <Text as="span" fontWeight="semibold">
+                        {document.docNumber}
+                      </Text>
+                    </IndexTable.Cell>
+                    <IndexTable.Cell>
+                      <Text as="p">{document.entity}</Text>
                       <Text as="p" tone="subdued">
-                        QuickBooks ID {document.qboId}
+                        {document.purpose}
                       </Text>
-                    )}
-                    {document.error && (
-                      <Text as="p" tone="critical">
-                        {document.error}
+                    </IndexTable.Cell>
+                    <IndexTable.Cell>{document.record}</IndexTable.Cell>
+                    <IndexTable.Cell>{document.businessDay}</IndexTable.Cell>
+                    <IndexTable.Cell>
+                      <Text as="span" alignment="end" numeric>
+                        {formatMinorUnits(document.amountMinor, document.currency)}
                       </Text>
-                    )}
-                  </IndexTable.Cell>
-                </IndexTable.Row>
-              ))}
-            </IndexTable>
+                    </IndexTable.Cell>
+                    <IndexTable.Cell>
+                      <Badge tone={DOCUMENT_STATUS[document.status].tone}>{DOCUMENT_STATUS[document.status].label}</Badge>
+                      {document.qboId && (
+                        <Text as="p" tone="subdued">
+                          QuickBooks ID {document.qboId}
+                        </Text>
+                      )}
+                      {document.error && (
+                        <Text as="p" tone="critical">
+                          {document.error}
+                        </Text>
+                      )}
+                    </IndexTable.Cell>
+                  </IndexTable.Row>
+                ))}
+              </IndexTable>
+            </KeyboardScrollable>
           )}
         </BlockStack>
       </Card>

@@ -1,5 +1,6 @@
 import { useFetcher } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Button, Card, IndexTable, InlineStack, Layout, Page, Text } from "@shopify/polaris";
+import { KeyboardScrollable } from "~/components/KeyboardScrollable";
 import { formatMoment } from "~/components/OverviewCards";
 import { SyncedPerHourChart } from "~/components/SyncedPerHourChart";
 import type { SyncRunStatus } from "~/generated/prisma/enums";
@@ -155,53 +156,55 @@ export function RecentRunsCard({ runs }: { runs: ActivityRun[] }) {
               </Text>
             </div>
           ) : (
-            <IndexTable
-              resourceName={{ singular: "run", plural: "runs" }}
-              itemCount={runs.length}
-              selectable={false}
-              headings={[
-                { title: "Sync" },
-                { title: "Trigger" },
-                { title: "Status" },
-                { title: "Started" },
-                { title: "Duration" },
-                { title: "Read", alignment: "end" },
-                { title: "Written", alignment: "end" },
-                { title: "Skipped", alignment: "end" },
-                { title: "Failed", alignment: "end" },
-              ]}
-            >
-              {runs.map((run, index) => (
-                <IndexTable.Row id={run.id} key={run.id} position={index}>
-                  <IndexTable.Cell>
-                    <Text as="span" fontWeight="semibold">
-                      {KIND_LABELS[run.kind] ?? humanize(run.kind)}
-                    </Text>
-                    {run.summary && <Text as="p">{run.summary}</Text>}
-                    {run.error && (
-                      <Text as="p" tone="critical">
-                        {run.error}
+            <KeyboardScrollable label="Table of runs">
+              <IndexTable
+                resourceName={{ singular: "run", plural: "runs" }}
+                itemCount={runs.length}
+                selectable={false}
+                headings={[
+                  { title: "Sync" },
+                  { title: "Trigger" },
+                  { title: "Status" },
+                  { title: "Started" },
+                  { title: "Duration" },
+                  { title: "Read", alignment: "end" },
+                  { title: "Written", alignment: "end" },
+                  { title: "Skipped", alignment: "end" },
+                  { title: "Failed", alignment: "end" },
+                ]}
+              >
+                {runs.map((run, index) => (
+                  <IndexTable.Row id={run.id} key={run.id} position={index}>
+                    <IndexTable.Cell>
+                      <Text as="span" fontWeight="semibold">
+                        {KIND_LABELS[run.kind] ?? humanize(run.kind)}
                       </Text>
-                    )}
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>{humanize(run.trigger)}</IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <Badge tone={RUN_STATUS[run.status].tone}>{RUN_STATUS[run.status].label}</Badge>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>
-                    <time dateTime={run.startedAt}>{formatMoment(run.startedAt)}</time>
-                  </IndexTable.Cell>
-                  <IndexTable.Cell>{run.durationMs === null ? "Still running" : formatDuration(run.durationMs)}</IndexTable.Cell>
-                  {([run.read, run.written, run.skipped, run.failed] as const).map((count, column) => (
-                    <IndexTable.Cell key={column}>
-                      <Text as="span" alignment="end" numeric>
-                        {count.toLocaleString("en-US")}
-                      </Text>
+                      {run.summary && <Text as="p">{run.summary}</Text>}
+                      {run.error && (
+                        <Text as="p" tone="critical">
+                          {run.error}
+                        </Text>
+                      )}
                     </IndexTable.Cell>
-                  ))}
-                </IndexTable.Row>
-              ))}
-            </IndexTable>
+                    <IndexTable.Cell>{humanize(run.trigger)}</IndexTable.Cell>
+                    <IndexTable.Cell>
+                      <Badge tone={RUN_STATUS[run.status].tone}>{RUN_STATUS[run.status].label}</Badge>
+                    </IndexTable.Cell>
+                    <IndexTable.Cell>
+                      <time dateTime={run.startedAt}>{formatMoment(run.startedAt)}</time>
+                    </IndexTable.Cell>
+                    <IndexTable.Cell>{run.durationMs === null ? "Still running" : formatDuration(run.durationMs)}</IndexTable.Cell>
+                    {([run.read, run.written, run.skipped, run.failed] as const).map((count, column) => (
+                      <IndexTable.Cell key={column}>
+                        <Text as="span" alignment="end" numeric>
+                          {count.toLocaleString("en-US")}
+                        </Text>
+                      </IndexTable.Cell>
+                    ))}
+                  </IndexTable.Row>
+                ))}
+              </IndexTable>
+            </KeyboardScrollable>
           )}
         </BlockStack>
       </Card>

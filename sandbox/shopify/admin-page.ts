@@ -51,9 +51,15 @@ function adminQueryHmac(params: Record<string, string>, secret: string): string 
   return createHmac("sha256", secret).update(sorted.toString().replace(/\+/g, "%20")).digest("hex");
 }
 
-/** The URL the admin loads the app at, with a fresh session token. */
+/**
+ * The URL the admin loads the app at, with a fresh session token. `appPath` is a path of the app, with its own
+ * query if it has one: those parameters are kept, and signed with the admin's (whose names win).
+ */
 function embeddedAppUrl(core: SandboxCore, domain: string, appPath: string): string {
+  const queryAt = appPath.indexOf("?");
+  const pathname = queryAt === -1 ? appPath : appPath.slice(0, queryAt);
   const params: Record<string, string> = {
+    ...Object.fromEntries(new URLSearchParams(queryAt === -1 ? "" : appPath.slice(queryAt + 1))),
     embedded: "1",
     host: hostParam(domain),
     id_token: core.sessionToken(domain),
@@ -63,7 +69,8 @@ function embeddedAppUrl(core: SandboxCore, domain: string, appPath: string): str
     timestamp: String(Math.floor(Date.now() / 1000)),
   };
   params.hmac = adminQueryHmac(params, core.settings.apiSecret);
-  return `${core.settings.appUrl.replace(/\/+$/, "")}${appPath}?${new URLSearchParams(params)}`;
+  // Concatenated, not resolved: a path such as "//elsewhere" stays on the app's origin.
+  return `${core.settings.appUrl.replace(/\/+$/, "")}${pathname}?${new URLSearchParams(params)}`;
 }
 
 const STYLE = `
@@ -138,7 +145,8 @@ function sandboxPanel(core: SandboxCore, shop: ShopRecord): Html {
 function adminPage(core: SandboxCore, shop: ShopRecord, appPath: string, notice: string | undefined): Html {
   const main = shop.installed
     ? html`<div id="app-title"></div><div id="loading-bar"></div>
-        <iframe id="app-frame" title="Tillbridge" src="${embeddedAppUrl(core, shop.domain, appPath)}" allow="clipboard-write"></iframe>`
+        <iframe id="app-frame" title="Tillbridge" src="${embeddedAppUrl(core, shop.domain, appPath)}"
+          data-load-url="/store/${encodeURIComponent(shop.domain)}/admin/app-frame" allow="clipboard-write"></iframe>`
     : html`<div class="card"><h2>Tillbridge isn't installed on ${shop.name}</h2>
         <p>Opening the app installs it with the access scopes of shopify.app.toml, as Shopify's managed installation does.</p>
         <form method="post" action="/store/${encodeURIComponent(shop.domain)}/admin/actions/open"><button class="primary">Open Tillbridge</button></form></div>`;
@@ -198,6 +206,17 @@ export function adminPages(core: SandboxCore): express.Router {
   });
   router.get("/store/:shop/admin", (request, response) => {
     render(response, request.params.shop ?? "", appPathOf(request.query.path), typeof request.query.notice === "string" ? request.query.notice : undefined);
+  });
+  // The app's frame loaded again, as Shopify's admin loads it: the app URL with a fresh signed query (id_token,
+  // hmac ...). The admin page points its iframe here when the app does not follow a navigation itself; a bare
+  // reload of the app's URL would have no session token and leave the app to bounce for one.
+  router.get("/store/:shop/admin/app-frame", (request, response) => {
+    const domain = request.params.shop ?? "";
+    if (!core.store.shop(domain)?.installed) {
+      response.status(404).type("text/plain").send(`Tillbridge is not installed on ${domain} in the Shopify sandbox`);
+      return;
+    }
+    response.redirect(302, embeddedAppUrl(core, domain, appPathOf(request.query.path)));
   });
   // Where @shopify/shopify-app-remix sends a non-embedded request (https://admin.shopify.com/store/<handle>/apps/<api key>),
   // for an app that points admin.shopify.com at the sandbox.

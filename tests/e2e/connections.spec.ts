@@ -22,7 +22,7 @@ function vendorCard(app: FrameLocator, name: string) {
 }
 
 test("a merchant connects Square and QuickBooks, disconnects QuickBooks and reconnects it, then sets up inventory sync", async ({ page }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(180_000);
   let app = await openConnections(page);
 
   // Square: its consent page, a seller, Allow; back in the admin with the seller connected.
@@ -101,6 +101,49 @@ test("a merchant connects Square and QuickBooks, disconnects QuickBooks and reco
     await page.getByRole("link", { name: "Activity" }).click();
     await expect(app.getByText(/TB-NOTE-A5-DOT: Shopify \d+ → \d+/)).toBeVisible({ timeout: 2_000 });
   }).toPass({ timeout: 30_000 });
+
+  // Accounting: turn it on with QuickBooks' usual accounts, one receipt per Square order.
+  await page.getByRole("link", { name: "Accounting" }).click();
+  await expect(app.getByRole("heading", { name: "Accounting", exact: true })).toBeVisible();
+  const accountingSetup = app.getByRole("region", { name: "Setup" });
+  await accountingSetup.getByLabel("Post Square sales as").selectOption({ label: "One receipt per order" });
+  await accountingSetup.getByLabel("Post Shopify sales as").selectOption({ label: "One receipt per order" });
+  await accountingSetup.getByRole("button", { name: "Turn on with these settings" }).click();
+  await expect(accountingSetup.getByText(/Accounting is on/)).toBeVisible({ timeout: 20_000 });
+  await expect(accountingSetup.getByText("Undeposited Funds").first()).toBeVisible();
+
+  // A sale and its refund at the register.
+  const till = await page.context().newPage();
+  await till.goto(new URL("/register/MLTB0DEMO0002?location=LTB0BOOKS0001", squareSandbox).toString());
+  await till.getByRole("button", { name: "Sell one TB-NOTE-A5-DOT" }).click();
+  await expect(till.getByRole("status")).toContainText("Sold 1 × TB-NOTE-A5-DOT");
+  await till.getByRole("button", { name: /^Refund sale / }).first().click();
+  await expect(till.getByRole("status")).toContainText("Refunded sale");
+  await till.close();
+  // And an online order in the Shopify sandbox (paid, as a customer would at checkout).
+  const shopifySandbox = new URL(page.url());
+  const online = await page.request.post(new URL(`/_sandbox/shops/${DEMO_SHOP}/orders`, shopifySandbox).toString(), { data: { lines: [{ sku: "TB-NOTE-A5-DOT", quantity: 1 }] } });
+  expect(online.status()).toBe(201);
+
+  // Both reach QuickBooks: the Accounting page lists the receipts with their QuickBooks numbers.
+  const recent = app.getByRole("region", { name: "Recent documents" });
+  await expect(async () => {
+    await page.getByRole("link", { name: "Accounting" }).click();
+    await expect(recent.getByText("Refund receipt", { exact: true })).toBeVisible({ timeout: 2_000 });
+    await expect(recent.getByText("Sales receipt", { exact: true }).first()).toBeVisible({ timeout: 2_000 });
+    await expect(recent.getByText(/^SH-#\d+$/).first()).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 45_000 });
+  expect(await seriousAccessibilityViolations(page, { insideFrame: true })).toEqual([]);
+  // A Square sale's receipt: SQ-, the first four characters of the order id (either case) and a hash, no suffix.
+  const receiptNumber = (await recent.getByText(/^SQ-[A-Za-z0-9]+$/).first().textContent())!;
+
+  // And QuickBooks (its sandbox's company page) has that receipt.
+  const books = await page.context().newPage();
+  const intuitSandbox = new URL(page.url());
+  intuitSandbox.port = String(Number(intuitSandbox.port) + 3);
+  await books.goto(new URL("/app/9341453021580001", intuitSandbox).toString());
+  await expect(books.getByText(receiptNumber, { exact: true }).first()).toBeVisible();
+  await books.close();
 });
 
 test("declining on Square's consent page says what happened and connects nothing", async ({ page }) => {

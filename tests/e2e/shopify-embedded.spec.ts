@@ -23,6 +23,8 @@ async function openTillbridge(page: Page) {
 }
 
 test("a merchant installs Tillbridge from the Shopify admin, uninstalls it and installs it again", async ({ page }) => {
+  // Two installs and three accessibility scans: 18 s on a quiet machine, over 30 s on a busy one.
+  test.setTimeout(90_000);
   await openDemoAdmin(page);
   await openTillbridge(page);
   const app = appFrame(page);
@@ -60,4 +62,22 @@ test("a merchant installs Tillbridge from the Shopify admin, uninstalls it and i
   await expect(app.getByText("Tillbridge was uninstalled from Shopify")).toBeVisible();
   expect(await app.getByText(/Using Tillbridge since/).textContent()).toBe(memberSince);
   await expect(shopifyRow.getByText("Connected", { exact: true })).toBeVisible();
+});
+
+test("an app page loaded without its session token comes back through the library's bounce page", async ({ page }) => {
+  await openDemoAdmin(page);
+  await openTillbridge(page);
+
+  // As a reload of the app's own URL would be: Shopify's query without the id_token. The library answers with its
+  // bounce page, whose App Bridge (the sandbox's: there is no CDN here) gets a token and loads the page with it.
+  const frame = page.locator("#app-frame");
+  const reload = new URL((await frame.getAttribute("src"))!);
+  reload.pathname = "/app/connections";
+  for (const signed of ["id_token", "hmac", "session", "timestamp"]) reload.searchParams.delete(signed);
+  const bounce = page.waitForResponse((response) => new URL(response.url()).pathname === "/auth/session-token");
+  await frame.evaluate((element: HTMLIFrameElement, url) => (element.src = url), reload.href);
+
+  const bouncePage = await (await bounce).text();
+  expect(bouncePage).toContain(`src="${new URL("/app-bridge.js", page.url()).href}"`);
+  await expect(appFrame(page).getByRole("heading", { name: "Connections", exact: true })).toBeVisible({ timeout: 20_000 });
 });

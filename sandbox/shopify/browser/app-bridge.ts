@@ -8,7 +8,8 @@
  *    authenticate.admin depend on both);
  *  - the bounce page (/auth/session-token?shopify-reload=<url>): reloads <url> with a fresh id_token;
  *  - <ui-nav-menu> and <ui-title-bar> are hidden and sent to the admin page, which shows them; a click there is
- *    sent back and becomes a `shopify:navigate` event (followed by the Remix AppProvider) or a full load.
+ *    sent back and becomes a `shopify:navigate` event when the page listens for one (the Remix AppProvider
+ *    does); otherwise the admin is told so and loads the page in the frame itself, signed, as Shopify's does.
  * Session tokens come from the sandbox (GET /_sandbox/shops/<shop>/session-token, CORS), whose origin is the
  * script's own. Compiled to a classic script by browser-scripts.ts.
  */
@@ -22,12 +23,61 @@ type ParentMessage =
   | { type: "nav-menu"; items: { href: string; label: string; home: boolean }[] }
   | { type: "title"; title: string }
   | { type: "loading"; on: boolean }
-  | { type: "location"; path: string };
+  | { type: "location"; path: string }
+  | { type: "navigation"; id: number; followed: boolean }
+  | { type: "ready" }
+  | { type: "gone" };
 
 const FROM_APP = "tillbridge-app-bridge";
 const FROM_ADMIN = "tillbridge-admin";
 const TOKEN_MARGIN_MS = 10_000;
-const NAVIGATION_FALLBACK_MS = 500;
+const NAVIGATE_EVENT = "shopify:navigate";
+/**
+ * How long a navigation request waits for the page to listen for `shopify:navigate`. A Remix page listens only
+ * once React has hydrated it (the AppProvider's effect), which on a busy machine can be seconds after its content
+ * shows; a page that never listens is loaded by the admin this much later.
+ */
+const LISTENER_WAIT_MS = 5_000;
+
+/**
+ * Whether the page follows `shopify:navigate` events: their listeners are counted as they are added (this script
+ * runs before the page's own). Whether a navigation was followed cannot be told from its outcome instead: a
+ * client-side navigation changes the URL only once the new page's data and code have arrived, which on a busy
+ * machine takes seconds.
+ */
+function watchNavigateListeners(): (timeoutMs: number) => Promise<boolean> {
+  const listeners = new Map<EventTarget, Set<EventListenerOrEventListenerObject>>();
+  const waiting = new Set<() => void>();
+  const listening = () => [...listeners.values()].some((set) => set.size > 0);
+  const { addEventListener, removeEventListener } = EventTarget.prototype;
+  EventTarget.prototype.addEventListener = function (this: EventTarget, type, listener, options) {
+    addEventListener.call(this, type, listener, options);
+    if (type !== NAVIGATE_EVENT || !listener) return;
+    if (!listeners.has(this)) listeners.set(this, new Set());
+    listeners.get(this)!.add(listener);
+    for (const wake of waiting) wake();
+  };
+  // A listener added for both phases, or with `once`, is counted once and until removed: near enough for a
+  // yes-or-no answer.
+  EventTarget.prototype.removeEventListener = function (this: EventTarget, type, listener, options) {
+    removeEventListener.call(this, type, listener, options);
+    if (type === NAVIGATE_EVENT && listener) listeners.get(this)?.delete(listener);
+  };
+  // Resolves true as soon as the page listens, false if it still does not after timeoutMs.
+  return (timeoutMs: number) =>
+    listening()
+      ? Promise.resolve(true)
+      : new Promise<boolean>((resolve) => {
+          const done = (value: boolean) => {
+            window.clearTimeout(timer);
+            waiting.delete(wake);
+            resolve(value);
+          };
+          const wake = () => done(true);
+          const timer = window.setTimeout(() => done(listening()), timeoutMs);
+          waiting.add(wake);
+        });
+}
 
 function install(): void {
   const script =
@@ -36,6 +86,7 @@ function install(): void {
   const sandboxOrigin = new URL(script.src).origin;
   const params = new URLSearchParams(location.search);
   const embedded = window.parent !== window;
+  const untilListening = watchNavigateListeners();
 
   // Client-side navigations drop the query string: remember the shop and host of the first load. A browser that
   // blocks third-party storage throws on sessionStorage in the iframe; full loads carry both in the URL anyway.
@@ -189,10 +240,20 @@ function install(): void {
   window.addEventListener("popstate", reportLocation);
   reportLocation();
 
-  /** The admin page asked for another page of the app: a client-side navigation if the app follows one. */
-  function navigate(href: string) {
+  /**
+   * The admin page asked for another page of the app: a client-side navigation if the page follows them. The
+   * admin is told either way; when it was not followed, the admin loads the page in the frame (with a session
+   * token in its query, which a reload from here could not give).
+   */
+  let latestRequest = 0;
+  async function navigate(id: number, href: string) {
+    latestRequest = id;
     const target = new URL(href, location.href);
-    if (target.origin !== location.origin) return;
+    const followed = target.origin === location.origin && (await untilListening(LISTENER_WAIT_MS));
+    // A later click while this one waited for a listener: that one is the merchant's choice.
+    if (id !== latestRequest) return;
+    toParent({ type: "navigation", id, followed });
+    if (!followed) return;
     const anchor = [...document.querySelectorAll<HTMLAnchorElement>("ui-nav-menu a")].find((candidate) => candidate.getAttribute("href") === href);
     const dispatcher = anchor ?? Object.assign(document.createElement("a"), { hidden: true });
     if (!anchor) {
@@ -200,21 +261,22 @@ function install(): void {
       document.body.append(dispatcher);
     }
     // @shopify/shopify-app-remix's AppProvider listens for this on window and calls Remix's navigate(href).
-    dispatcher.dispatchEvent(new CustomEvent("shopify:navigate", { bubbles: true, composed: true }));
+    dispatcher.dispatchEvent(new CustomEvent(NAVIGATE_EVENT, { bubbles: true, composed: true }));
     if (!anchor) dispatcher.remove();
-    window.setTimeout(() => {
-      if (location.pathname === target.pathname) return;
-      // Nothing followed the event: load the page as the admin would, and let the app bounce for a token.
-      for (const [name, value] of Object.entries({ embedded: "1", shop, host, locale })) {
-        if (value && !target.searchParams.has(name)) target.searchParams.set(name, value);
-      }
-      location.assign(target.href);
-    }, NAVIGATION_FALLBACK_MS);
   }
 
-  window.addEventListener("message", (event: MessageEvent<{ source?: string; type?: string; href?: unknown }>) => {
+  window.addEventListener("message", (event: MessageEvent<{ source?: string; type?: string; href?: unknown; id?: unknown }>) => {
     if (!embedded || event.source !== window.parent) return;
-    if (event.data?.source === FROM_ADMIN && event.data.type === "navigate" && typeof event.data.href === "string") navigate(event.data.href);
+    const { data } = event;
+    if (data?.source !== FROM_ADMIN) return;
+    if (data.type === "hello") toParent({ type: "ready" });
+    if (data.type === "navigate" && typeof data.href === "string" && typeof data.id === "number") void navigate(data.id, data.href);
+  });
+  // The admin asks App Bridge to navigate only while there is one in the frame.
+  toParent({ type: "ready" });
+  window.addEventListener("pagehide", () => toParent({ type: "gone" }));
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) toParent({ type: "ready" });
   });
 
   // The library's bounce page: come back to the page that needed a session token, with one.
