@@ -197,27 +197,13 @@ export class OrderService {
     const taxLine = (base: number): TaxLineRecord[] =>
       taxRate && base > 0 ? [{ title: taxTitle, rate: request.taxRate!, amount: exchange.pair(taxOn(base, taxRate, taxesIncluded)) }] : [];
 
-    const lineItems: LineItemRecord[] = lines.map((line, index) => {
-      const item = shop.inventoryItems.get(line.variant.inventoryItemId);
-      const product = shop.products.get(line.variant.productId);
-      const discountAllocation = exchange.pair(allocations[index]!);
-      return {
-        id: this.store.nextId("lineItem"),
-        variantId: line.variant.id,
-        productId: line.variant.productId,
-        inventoryItemId: line.variant.inventoryItemId,
-        sku: item?.sku ?? null,
-        title: product?.title ?? line.variant.title,
-        variantTitle: line.variant.title === "Default Title" ? null : line.variant.title,
-        vendor: product?.vendor ?? null,
-        quantity: line.quantity,
-        taxable: line.variant.taxable,
-        requiresShipping: item?.requiresShipping ?? true,
+    const lineItems: LineItemRecord[] = lines.map((line, index) =>
+      this.lineItemOf(shop, line, {
         unitPrice: unitPrices[index]!,
-        discountAllocation,
+        discountAllocation: exchange.pair(allocations[index]!),
         taxLines: line.variant.taxable ? taxLine(originals[index]! - allocations[index]!) : [],
-      };
-    });
+      }),
+    );
 
     const shippingAmount = amount(request.shippingAmount, "shippingAmount");
     const shippingLines: ShippingLineRecord[] =
@@ -303,26 +289,15 @@ export class OrderService {
     const before = orderTotals(order).total;
     const now = this.now();
     for (const line of lines) {
-      const item = shop.inventoryItems.get(line.variant.inventoryItemId);
-      const product = shop.products.get(line.variant.productId);
       const unitPrice = exchange.pair(exchange.toPresentment(this.minorUnits(line.variant.price, shop.currencyCode, "price")));
       const original = unitPrice.presentment * line.quantity;
-      order.lineItems.push({
-        id: this.store.nextId("lineItem"),
-        variantId: line.variant.id,
-        productId: line.variant.productId,
-        inventoryItemId: line.variant.inventoryItemId,
-        sku: item?.sku ?? null,
-        title: product?.title ?? line.variant.title,
-        variantTitle: line.variant.title === "Default Title" ? null : line.variant.title,
-        vendor: product?.vendor ?? null,
-        quantity: line.quantity,
-        taxable: line.variant.taxable,
-        requiresShipping: item?.requiresShipping ?? true,
-        unitPrice,
-        discountAllocation: ZERO,
-        taxLines: line.variant.taxable && taxed && taxRate && original > 0 ? [{ title: taxed.title, rate: taxed.rate, amount: exchange.pair(taxOn(original, taxRate, order.taxesIncluded)) }] : [],
-      });
+      order.lineItems.push(
+        this.lineItemOf(shop, line, {
+          unitPrice,
+          discountAllocation: ZERO,
+          taxLines: line.variant.taxable && taxed && taxRate && original > 0 ? [{ title: taxed.title, rate: taxed.rate, amount: exchange.pair(taxOn(original, taxRate, order.taxesIncluded)) }] : [],
+        }),
+      );
     }
     const after = orderTotals(order).total;
     const difference = subtractPairs(after, before);
@@ -557,6 +532,30 @@ export class OrderService {
       flatFee,
       amount: multiply(shopAmount, ratioOf(rate)) + flatFee,
       taxAmount: 0,
+    };
+  }
+
+  /** A line item of a variant, with the money worked out by the caller (a new order, or lines an edit adds). */
+  private lineItemOf(
+    shop: ShopRecord,
+    line: { variant: { id: number; productId: number; inventoryItemId: number; title: string; taxable: boolean }; quantity: number },
+    money: Pick<LineItemRecord, "unitPrice" | "discountAllocation" | "taxLines">,
+  ): LineItemRecord {
+    const item = shop.inventoryItems.get(line.variant.inventoryItemId);
+    const product = shop.products.get(line.variant.productId);
+    return {
+      id: this.store.nextId("lineItem"),
+      variantId: line.variant.id,
+      productId: line.variant.productId,
+      inventoryItemId: line.variant.inventoryItemId,
+      sku: item?.sku ?? null,
+      title: product?.title ?? line.variant.title,
+      variantTitle: line.variant.title === "Default Title" ? null : line.variant.title,
+      vendor: product?.vendor ?? null,
+      quantity: line.quantity,
+      taxable: line.variant.taxable,
+      requiresShipping: item?.requiresShipping ?? true,
+      ...money,
     };
   }
 

@@ -24,15 +24,9 @@ const PAID_STATUSES = new Set(["PAID", "PARTIALLY_REFUNDED", "REFUNDED"]);
 
 // Requested costs as Shopify computes them (orders.server.test.ts checks them against the pinned schema).
 export const SHOPIFY_ORDER_SEARCH_COSTS = {
-  shopTimeZone: 1,
   countPage: 2 + SHOPIFY_COUNT_PAGE * 1,
   importPage: (first: number) => 2 + first * (1 + SHOPIFY_IMPORT_REFUNDS * 1),
 } as const;
-
-export const SHOP_TIME_ZONE_QUERY = `#graphql
-  query TillbridgeShopTimeZone {
-    shop { ianaTimezone }
-  }`;
 
 export const ORDERS_COUNT_PAGE_QUERY = `#graphql
   query TillbridgeOrdersToCount($first: Int!, $after: String, $query: String!) {
@@ -67,7 +61,6 @@ const importAnswer = z.object({
     pageInfo,
   }),
 });
-const timeZoneAnswer = z.object({ shop: z.object({ ianaTimezone: z.string().min(1) }) });
 
 /** Which orders to find: processed in this range (ISO instants, both inclusive). */
 export interface ShopifyOrderRange {
@@ -80,11 +73,6 @@ function searchQuery(range: ShopifyOrderRange): string {
 }
 
 const isPostable = (order: { test: boolean; displayFinancialStatus: string | null }) => !order.test && PAID_STATUSES.has(order.displayFinancialStatus ?? "");
-
-/** The shop's IANA time zone: its business day is the books' day. */
-export async function readShopTimeZone(db: PrismaClient, account: ShopifyAdminAccount): Promise<string> {
-  return (await shopifyAdminRequest(db, account, SHOPIFY_ORDER_SEARCH_COSTS.shopTimeZone, SHOP_TIME_ZONE_QUERY, {}, timeZoneAnswer)).shop.ianaTimezone;
-}
 
 /** One page of the count: how many postable orders it holds, and the cursor of the next (null: the last page). */
 export async function countShopifyOrdersPage(db: PrismaClient, account: ShopifyAdminAccount, range: ShopifyOrderRange, after: string | null): Promise<{ found: number; cursor: string | null }> {

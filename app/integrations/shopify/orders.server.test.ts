@@ -5,7 +5,6 @@ import { MAX_SINGLE_QUERY_COST, requestedQueryCost } from "../../../sandbox/shop
 import {
   ORDERS_COUNT_PAGE_QUERY,
   ORDERS_IMPORT_PAGE_QUERY,
-  SHOP_TIME_ZONE_QUERY,
   SHOPIFY_COUNT_PAGE,
   SHOPIFY_IMPORT_PAGE_MAX,
   SHOPIFY_IMPORT_REFUNDS,
@@ -69,7 +68,6 @@ describe("Shopify order reads for the books: requested costs", () => {
 describe("Shopify order searches for an import: requested costs", () => {
   const range = "processed_at:>='2026-10-01T05:00:00.000Z' processed_at:<='2026-11-27T16:00:00.000Z'";
   const cases: [string, number, string, Record<string, unknown>][] = [
-    ["the shop's time zone", SHOPIFY_ORDER_SEARCH_COSTS.shopTimeZone, SHOP_TIME_ZONE_QUERY, {}],
     ["a count page", SHOPIFY_ORDER_SEARCH_COSTS.countPage, ORDERS_COUNT_PAGE_QUERY, { first: SHOPIFY_COUNT_PAGE, after: null, query: range }],
     ["an import page of 5", SHOPIFY_ORDER_SEARCH_COSTS.importPage(5), ORDERS_IMPORT_PAGE_QUERY, { first: 5, after: "cursor", query: range, refunds: SHOPIFY_IMPORT_REFUNDS }],
     ["the largest import page", SHOPIFY_ORDER_SEARCH_COSTS.importPage(SHOPIFY_IMPORT_PAGE_MAX), ORDERS_IMPORT_PAGE_QUERY, { first: SHOPIFY_IMPORT_PAGE_MAX, after: null, query: range, refunds: SHOPIFY_IMPORT_REFUNDS }],

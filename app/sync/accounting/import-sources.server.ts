@@ -1,6 +1,7 @@
 import type { PrismaClient } from "~/db.server";
 import type { Source } from "~/domain/accounting/source-sale";
-import { countShopifyOrdersPage, readShopTimeZone, searchShopifyOrders } from "~/integrations/shopify/order-search.server";
+import { readShopifyTimeZone } from "~/integrations/shopify/day-orders.server";
+import { countShopifyOrdersPage, searchShopifyOrders } from "~/integrations/shopify/order-search.server";
 import { squareInventoryAccount } from "~/integrations/square/inventory.server";
 import { listSquareLocations, MAX_SEARCH_PAGE, searchSquareOrderEntries, searchSquareOrders, type SquareOrderQuery } from "~/integrations/square/order-search.server";
 import type { JobContext } from "~/jobs/registry";
@@ -132,7 +133,7 @@ const shopify: ImportSourceParts = {
     return (await connectionBlocker(database, tenantId, "SHOPIFY", "Shopify")) ?? perOrderBlocker(database, tenantId, "shopify", "Shopify");
   },
   async plan(database, tenantId, startDate, now) {
-    const timeZone = await readShopTimeZone(database, await shopifyAdminAccount(database, tenantId));
+    const timeZone = await readShopifyTimeZone(database, await shopifyAdminAccount(database, tenantId));
     if (!(await shopifyReadsAllOrders(database, tenantId))) {
       const earliest = earliestShopifyStartDate(now, timeZone);
       if (startDate < earliest) {

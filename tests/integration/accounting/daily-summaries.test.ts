@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { DEMO_SHOP } from "../../../sandbox/shopify/index";
 import { startAppWebhookServer, type AppWebhookServer } from "../../support/app-webhook-server";
-import { answerConsentPage } from "../../support/consent-forms";
 import { connectExistingMerchant, loadInventoryApp, type InventoryApp } from "../../support/inventory-merchants";
 import { freePorts } from "../../support/ports";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
+import { connectQuickBooks, createIntuitCompany } from "../../support/quickbooks-books";
 
 // Square sales summarized by day, end to end: register sales (some closed just before and just after midnight in
 // Chicago, uploaded late as offline sales would be) are read back by SearchOrders per business day of the
@@ -136,12 +136,8 @@ beforeAll(async () => {
   daily = await import("~/sync/accounting/daily-summaries.server");
   await app.runtime.startRuntime(["worker"]);
   tenantId = await connectExistingMerchant(app, sandboxes, { shop: DEMO_SHOP, sellerId: SELLER, appUrl: webhookServer.url });
-  const created = await fetch(`${sandboxes.intuit.url}/_sandbox/companies`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "Books & Games Ledger Co" }) });
-  realmId = ((await created.json()) as { realmId: string }).realmId;
-  const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "QUICKBOOKS", actor: "test", returnTo: "http://admin.example/connections" });
-  const callback = await answerConsentPage(authorizeUrl, { account: { field: "realmId", value: realmId }, button: { field: "action", value: "connect" } });
-  const outcome = await app.flow.completeConnection(app.db.db(), "QUICKBOOKS", callback);
-  if (!outcome.ok) throw new Error(`connecting QuickBooks failed: ${JSON.stringify(outcome)}`);
+  realmId = await createIntuitCompany(sandboxes.intuit.url, { name: "Books & Games Ledger Co" });
+  await connectQuickBooks(app.flow, app.db.db(), { tenantId, realmId });
 
   const seller = sandboxes.square.sellers().find((entry) => entry.id === SELLER)!;
   downtown = seller.locations[0]!.id;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orderTotals } from "../../../sandbox/shopify/order-totals";
 import { startAppWebhookServer, type AppWebhookServer } from "../../support/app-webhook-server";
-import { answerConsentPage } from "../../support/consent-forms";
 import { connectExistingMerchant, loadInventoryApp, type InventoryApp } from "../../support/inventory-merchants";
 import { freePorts } from "../../support/ports";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
+import { connectQuickBooks, createIntuitCompany } from "../../support/quickbooks-books";
 
 // A sale in another currency than the QuickBooks company's, end to end: a Shopify shop that sells in CAD, a
 // QuickBooks company keeping its books in USD with multicurrency on and its own CAD rate. The sale is posted in
@@ -27,15 +27,11 @@ beforeAll(async () => {
   await app.runtime.startRuntime(["worker"]);
   sandboxes.shopify.addShop(MAPLE, { name: "Maple Goods", seed: "demo", currency: "CAD" });
   tenantId = await connectExistingMerchant(app, sandboxes, { shop: MAPLE, sellerId: SELLER, appUrl: webhookServer.url });
-  const created = await fetch(`${sandboxes.intuit.url}/_sandbox/companies`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "Maple Goods US Holdings" }) });
-  realmId = ((await created.json()) as { realmId: string }).realmId;
+  realmId = await createIntuitCompany(sandboxes.intuit.url, { name: "Maple Goods US Holdings" });
   // The merchant keeps USD books with multicurrency on, and their own CAD rate from a few days back.
   sandboxes.intuit.setPreferences(realmId, { multiCurrency: true });
   sandboxes.intuit.setExchangeRate(realmId, "CAD", CAD_RATE, new Date(Date.now() - 5 * DAY_MS).toISOString().slice(0, 10));
-  const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "QUICKBOOKS", actor: "test", returnTo: "http://admin.example/connections" });
-  const callback = await answerConsentPage(authorizeUrl, { account: { field: "realmId", value: realmId }, button: { field: "action", value: "connect" } });
-  const outcome = await app.flow.completeConnection(app.db.db(), "QUICKBOOKS", callback);
-  if (!outcome.ok) throw new Error(`connecting QuickBooks failed: ${JSON.stringify(outcome)}`);
+  await connectQuickBooks(app.flow, app.db.db(), { tenantId, realmId });
   const setup = await import("~/sync/accounting/setup.server");
   expect(await setup.enableAccountingSync(app.db.db(), app.runtime.jobQueue(), { tenantId, actor: "test", modes: { shopify: "per_order" } })).toMatchObject({ ok: true });
 }, 180_000);

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { businessDateOf } from "~/domain/accounting/source-sale";
 import { DEMO_SHOP } from "../../../sandbox/shopify/index";
 import { startAppWebhookServer, type AppWebhookServer } from "../../support/app-webhook-server";
-import { answerConsentPage } from "../../support/consent-forms";
 import { connectExistingMerchant, loadInventoryApp, type InventoryApp } from "../../support/inventory-merchants";
 import { freePorts } from "../../support/ports";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
+import { connectQuickBooks, createIntuitCompany } from "../../support/quickbooks-books";
 
 // A historical import end to end: Square sales made before accounting was on (no webhooks announce them) are found
 // by SearchOrders from a start date and posted to the Intuit sandbox by the per-order job, a few at a time. Midway,
@@ -25,13 +25,6 @@ let page: typeof import("~/sync/accounting/accounting-page.server");
 let tenantId: string;
 let realmId: string;
 
-async function connectQuickBooks(): Promise<void> {
-  const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "QUICKBOOKS", actor: "test", returnTo: "http://admin.example/connections" });
-  const callback = await answerConsentPage(authorizeUrl, { account: { field: "realmId", value: realmId }, button: { field: "action", value: "connect" } });
-  const outcome = await app.flow.completeConnection(app.db.db(), "QUICKBOOKS", callback);
-  if (!outcome.ok) throw new Error(`connecting QuickBooks failed: ${JSON.stringify(outcome)}`);
-}
-
 async function importRow(importId: string) {
   return app.db.db().accountingImport.findFirstOrThrow({ where: { id: importId, tenantId } });
 }
@@ -49,9 +42,8 @@ beforeAll(async () => {
   page = await import("~/sync/accounting/accounting-page.server");
   await app.runtime.startRuntime(["worker"]);
   tenantId = await connectExistingMerchant(app, sandboxes, { shop: DEMO_SHOP, sellerId: SELLER, appUrl: webhookServer.url });
-  const created = await fetch(`${sandboxes.intuit.url}/_sandbox/companies`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "Import Books Co" }) });
-  realmId = ((await created.json()) as { realmId: string }).realmId;
-  await connectQuickBooks();
+  realmId = await createIntuitCompany(sandboxes.intuit.url, { name: "Import Books Co" });
+  await connectQuickBooks(app.flow, app.db.db(), { tenantId, realmId });
   const setup = await import("~/sync/accounting/setup.server");
   expect(await setup.enableAccountingSync(app.db.db(), app.runtime.jobQueue(), { tenantId, actor: "test", modes: { square: "per_order" } })).toMatchObject({ ok: true });
 }, 120_000);
@@ -127,7 +119,7 @@ describe("historical import of Square sales", () => {
     expect((await importRow(started.importId)).status).toBe("PAUSED");
 
     // The merchant reconnects: the import goes on by itself and finishes.
-    await connectQuickBooks();
+    await connectQuickBooks(app.flow, app.db.db(), { tenantId, realmId });
     await expect.poll(async () => (await importRow(started.importId)).status, { timeout: 120_000, interval: 500 }).toBe("DONE");
 
     const done = await importRow(started.importId);

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { IntuitSandbox } from "../../../sandbox/intuit/index";
-import { answerConsentPage } from "../../support/consent-forms";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
+import { connectQuickBooks, createIntuitCompany } from "../../support/quickbooks-books";
 
 // A document whose post the shared QuickBooks budget held back was never sent, so the next run sends it straight
 // away; only a post that may have landed (its answer lost) is looked up by DocNumber first. Before, every wait
@@ -52,13 +52,9 @@ beforeAll(async () => {
     poster: await import("~/sync/accounting/posting.server"),
     books: await import("~/sync/accounting/books.server"),
   };
-  const created = await fetch(`${intuit.url}/_sandbox/companies`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "Budget Waits Co" }) });
-  realmId = ((await created.json()) as { realmId: string }).realmId;
+  realmId = await createIntuitCompany(intuit.url, { name: "Budget Waits Co" });
   ({ tenantId } = await app.tenants.installShopifyTenant(db(), { shop: "budget-waits.myshopify.com", shopName: "Budget Waits", scopes: [] }));
-  const authorizeUrl = await app.flow.startConnection(db(), { tenantId, provider: "QUICKBOOKS", actor: "test", returnTo: "http://admin.example/connections" });
-  const callback = await answerConsentPage(authorizeUrl, { account: { field: "realmId", value: realmId }, button: { field: "action", value: "connect" } });
-  const outcome = await app.flow.completeConnection(db(), "QUICKBOOKS", callback);
-  if (!outcome.ok) throw new Error("connecting QuickBooks failed");
+  await connectQuickBooks(app.flow, db(), { tenantId, realmId });
   account = await app.client.quickBooksAccount(db(), tenantId);
   const connections = await db().connection.findMany({ where: { tenantId } });
   const sync = await db().sync.create({

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { IntuitSandbox } from "../../../sandbox/intuit/index";
-import { answerConsentPage } from "../../support/consent-forms";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
+import { connectQuickBooks, createIntuitCompany } from "../../support/quickbooks-books";
 
 // The exactly-once poster against the Intuit sandbox over HTTP, one hard case at a time: a response lost after
 // QuickBooks committed, a DocNumber the merchant's own books already use, a document edited in QuickBooks before
@@ -49,13 +49,9 @@ beforeAll(async () => {
     poster: await import("~/sync/accounting/posting.server"),
     books: await import("~/sync/accounting/books.server"),
   };
-  const created = await fetch(`${intuit.url}/_sandbox/companies`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "Posting Test Co" }) });
-  realmId = ((await created.json()) as { realmId: string }).realmId;
+  realmId = await createIntuitCompany(intuit.url, { name: "Posting Test Co" });
   ({ tenantId } = await app.tenants.installShopifyTenant(db(), { shop: "posting-test.myshopify.com", shopName: "Posting Test", scopes: [] }));
-  const authorizeUrl = await app.flow.startConnection(db(), { tenantId, provider: "QUICKBOOKS", actor: "test", returnTo: "http://admin.example/connections" });
-  const callback = await answerConsentPage(authorizeUrl, { account: { field: "realmId", value: realmId }, button: { field: "action", value: "connect" } });
-  const outcome = await app.flow.completeConnection(db(), "QUICKBOOKS", callback);
-  if (!outcome.ok) throw new Error("connecting QuickBooks failed");
+  await connectQuickBooks(app.flow, db(), { tenantId, realmId });
   account = await app.client.quickBooksAccount(db(), tenantId);
   const connections = await db().connection.findMany({ where: { tenantId } });
   const sync = await db().sync.create({

@@ -4,10 +4,10 @@ import { DEMO_SHOP } from "../../../sandbox/shopify/index";
 import { orderTotals } from "../../../sandbox/shopify/order-totals";
 import type { OrderRecord, RefundRecord } from "../../../sandbox/shopify/store";
 import { startAppWebhookServer, type AppWebhookServer } from "../../support/app-webhook-server";
-import { answerConsentPage } from "../../support/consent-forms";
 import { connectExistingMerchant, loadInventoryApp, type InventoryApp } from "../../support/inventory-merchants";
 import { freePorts } from "../../support/ports";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
+import { connectQuickBooks, createIntuitCompany } from "../../support/quickbooks-books";
 
 // Shopify sales summarized by day, end to end: online orders and a POS sale placed just before and just after
 // midnight in the shop's time zone (New York), and a refund made just after midnight of an order of the day before,
@@ -127,12 +127,8 @@ beforeAll(async () => {
   shopifyDaily = await import("~/sync/accounting/shopify-daily-summaries.server");
   await app.runtime.startRuntime(["worker"]);
   tenantId = await connectExistingMerchant(app, sandboxes, { shop: DEMO_SHOP, sellerId: SELLER, appUrl: webhookServer.url });
-  const created = await fetch(`${sandboxes.intuit.url}/_sandbox/companies`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "Tote & Tee Daily Ledger Co" }) });
-  realmId = ((await created.json()) as { realmId: string }).realmId;
-  const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "QUICKBOOKS", actor: "test", returnTo: "http://admin.example/connections" });
-  const callback = await answerConsentPage(authorizeUrl, { account: { field: "realmId", value: realmId }, button: { field: "action", value: "connect" } });
-  const outcome = await app.flow.completeConnection(app.db.db(), "QUICKBOOKS", callback);
-  if (!outcome.ok) throw new Error(`connecting QuickBooks failed: ${JSON.stringify(outcome)}`);
+  realmId = await createIntuitCompany(sandboxes.intuit.url, { name: "Tote & Tee Daily Ledger Co" });
+  await connectQuickBooks(app.flow, app.db.db(), { tenantId, realmId });
 
   yesterday = daily.lastClosedBusinessDay(new Date(), NEW_YORK, 0);
   dayBefore = daily.addDays(yesterday, -1);

@@ -3,10 +3,10 @@ import { businessDateOf } from "~/domain/accounting/source-sale";
 import { DEMO_SHOP } from "../../../sandbox/shopify/index";
 import { orderTotals, refundTotal } from "../../../sandbox/shopify/order-totals";
 import { startAppWebhookServer, type AppWebhookServer } from "../../support/app-webhook-server";
-import { answerConsentPage } from "../../support/consent-forms";
 import { connectExistingMerchant, loadInventoryApp, type InventoryApp } from "../../support/inventory-merchants";
 import { freePorts } from "../../support/ports";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
+import { connectQuickBooks, createIntuitCompany } from "../../support/quickbooks-books";
 
 // A historical import of Shopify orders end to end: paid orders processed before accounting was on (their
 // webhooks came while it was off, so nothing posted them) are found by the Admin API's orders search from a start
@@ -54,12 +54,8 @@ beforeAll(async () => {
   page = await import("~/sync/accounting/accounting-page.server");
   await app.runtime.startRuntime(["worker"]);
   tenantId = await connectExistingMerchant(app, sandboxes, { shop: DEMO_SHOP, sellerId: SELLER, appUrl: webhookServer.url });
-  const created = await fetch(`${sandboxes.intuit.url}/_sandbox/companies`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "Shopify History Co" }) });
-  realmId = ((await created.json()) as { realmId: string }).realmId;
-  const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "QUICKBOOKS", actor: "test", returnTo: "http://admin.example/connections" });
-  const callback = await answerConsentPage(authorizeUrl, { account: { field: "realmId", value: realmId }, button: { field: "action", value: "connect" } });
-  const outcome = await app.flow.completeConnection(app.db.db(), "QUICKBOOKS", callback);
-  if (!outcome.ok) throw new Error(`connecting QuickBooks failed: ${JSON.stringify(outcome)}`);
+  realmId = await createIntuitCompany(sandboxes.intuit.url, { name: "Shopify History Co" });
+  await connectQuickBooks(app.flow, app.db.db(), { tenantId, realmId });
 }, 120_000);
 
 afterAll(async () => {

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SHOP } from "../../../sandbox/shopify/index";
 import { orderTotals, refundTotal } from "../../../sandbox/shopify/order-totals";
 import { startAppWebhookServer, type AppWebhookServer } from "../../support/app-webhook-server";
-import { answerConsentPage } from "../../support/consent-forms";
 import { connectExistingMerchant, loadInventoryApp, type InventoryApp } from "../../support/inventory-merchants";
 import { freePorts } from "../../support/ports";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
+import { connectQuickBooks, createIntuitCompany } from "../../support/quickbooks-books";
 
 // Shopify orders and refunds reach QuickBooks exactly once, end to end: paid orders and refunds made in the Shopify
 // sandbox send their webhooks to the app's route over HTTP (some twice), workers read each order through the Admin
@@ -47,12 +47,8 @@ beforeAll(async () => {
   app = await loadInventoryApp();
   await app.runtime.startRuntime(["worker"]);
   tenantId = await connectExistingMerchant(app, sandboxes, { shop: DEMO_SHOP, sellerId: SELLER, appUrl: webhookServer.url });
-  const created = await fetch(`${sandboxes.intuit.url}/_sandbox/companies`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "Tote & Tee Ledger Co" }) });
-  realmId = ((await created.json()) as { realmId: string }).realmId;
-  const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "QUICKBOOKS", actor: "test", returnTo: "http://admin.example/connections" });
-  const callback = await answerConsentPage(authorizeUrl, { account: { field: "realmId", value: realmId }, button: { field: "action", value: "connect" } });
-  const outcome = await app.flow.completeConnection(app.db.db(), "QUICKBOOKS", callback);
-  if (!outcome.ok) throw new Error(`connecting QuickBooks failed: ${JSON.stringify(outcome)}`);
+  realmId = await createIntuitCompany(sandboxes.intuit.url, { name: "Tote & Tee Ledger Co" });
+  await connectQuickBooks(app.flow, app.db.db(), { tenantId, realmId });
 }, 120_000);
 
 afterAll(async () => {
@@ -237,9 +233,7 @@ describe("Shopify orders into QuickBooks", () => {
     expect(await app.db.db().pausedJob.count({ where: { tenantId } })).toBe(paused.length);
 
     // The merchant reconnects QuickBooks, as the callback route does it.
-    const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "QUICKBOOKS", actor: "test", returnTo: "http://admin.example/connections" });
-    const callback = await answerConsentPage(authorizeUrl, { account: { field: "realmId", value: realmId }, button: { field: "action", value: "connect" } });
-    expect(await app.flow.completeConnection(app.db.db(), "QUICKBOOKS", callback, { resumeJobs: send })).toMatchObject({ ok: true });
+    await connectQuickBooks(app.flow, app.db.db(), { tenantId, realmId }, { resumeJobs: send });
     expect(await app.db.db().pausedJob.count({ where: { tenantId } })).toBe(0);
 
     await expect.poll(async () => app.db.db().accountingDocument.count({ where: { tenantId, sourceId: orderId, kind: "sale", status: "POSTED" } }), { timeout: 60_000, interval: 250 }).toBe(1);

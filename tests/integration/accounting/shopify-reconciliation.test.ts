@@ -3,10 +3,10 @@ import { z } from "zod";
 import { DEMO_SHOP } from "../../../sandbox/shopify/index";
 import { orderTotals, refundTotal } from "../../../sandbox/shopify/order-totals";
 import { startAppWebhookServer, type AppWebhookServer } from "../../support/app-webhook-server";
-import { answerConsentPage } from "../../support/consent-forms";
 import { connectExistingMerchant, loadInventoryApp, type InventoryApp } from "../../support/inventory-merchants";
 import { freePorts } from "../../support/ports";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
+import { connectQuickBooks, createIntuitCompany } from "../../support/quickbooks-books";
 
 // The accounting sync's daily reconciliation for Shopify, run as the scheduled job runs it (sync.reconcile through
 // the queue): an order and a refund whose webhooks never arrived are found by the look-back over the Admin API and
@@ -86,12 +86,8 @@ beforeAll(async () => {
   app = await loadInventoryApp();
   await app.runtime.startRuntime(["worker"]);
   tenantId = await connectExistingMerchant(app, sandboxes, { shop: DEMO_SHOP, sellerId: SELLER, appUrl: webhookServer.url });
-  const created = await fetch(`${sandboxes.intuit.url}/_sandbox/companies`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "Reconciled Tees Co" }) });
-  realmId = ((await created.json()) as { realmId: string }).realmId;
-  const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "QUICKBOOKS", actor: "test", returnTo: "http://admin.example/connections" });
-  const callback = await answerConsentPage(authorizeUrl, { account: { field: "realmId", value: realmId }, button: { field: "action", value: "connect" } });
-  const outcome = await app.flow.completeConnection(app.db.db(), "QUICKBOOKS", callback);
-  if (!outcome.ok) throw new Error(`connecting QuickBooks failed: ${JSON.stringify(outcome)}`);
+  realmId = await createIntuitCompany(sandboxes.intuit.url, { name: "Reconciled Tees Co" });
+  await connectQuickBooks(app.flow, app.db.db(), { tenantId, realmId });
   const setup = await import("~/sync/accounting/setup.server");
   expect(await setup.enableAccountingSync(app.db.db(), app.runtime.jobQueue(), { tenantId, actor: "test", modes: { shopify: "per_order" } })).toMatchObject({ ok: true });
   syncId = (await app.db.db().sync.findFirstOrThrow({ where: { tenantId, kind: "ACCOUNTING", sourceConnection: { provider: "SHOPIFY" } } })).id;

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_SHOP } from "../../../sandbox/shopify/index";
 import { startAppWebhookServer, type AppWebhookServer } from "../../support/app-webhook-server";
-import { answerConsentPage } from "../../support/consent-forms";
 import { connectExistingMerchant, loadInventoryApp, type InventoryApp } from "../../support/inventory-merchants";
 import { freePorts } from "../../support/ports";
 import { startVendorSandboxes } from "../../support/vendor-sandboxes";
+import { connectQuickBooks, createIntuitCompany } from "../../support/quickbooks-books";
 
 // Square sales and a refund reach QuickBooks exactly once, end to end: register sales in the Square sandbox send
 // their webhooks to the app's routes over HTTP, workers read each order through the Square SDK and post it through
@@ -41,12 +41,8 @@ beforeAll(async () => {
   app = await loadInventoryApp();
   await app.runtime.startRuntime(["worker"]);
   tenantId = await connectExistingMerchant(app, sandboxes, { shop: DEMO_SHOP, sellerId: SELLER, appUrl: webhookServer.url });
-  const created = await fetch(`${sandboxes.intuit.url}/_sandbox/companies`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "Books & Games Ledger Co" }) });
-  realmId = ((await created.json()) as { realmId: string }).realmId;
-  const authorizeUrl = await app.flow.startConnection(app.db.db(), { tenantId, provider: "QUICKBOOKS", actor: "test", returnTo: "http://admin.example/connections" });
-  const callback = await answerConsentPage(authorizeUrl, { account: { field: "realmId", value: realmId }, button: { field: "action", value: "connect" } });
-  const outcome = await app.flow.completeConnection(app.db.db(), "QUICKBOOKS", callback);
-  if (!outcome.ok) throw new Error(`connecting QuickBooks failed: ${JSON.stringify(outcome)}`);
+  realmId = await createIntuitCompany(sandboxes.intuit.url, { name: "Books & Games Ledger Co" });
+  await connectQuickBooks(app.flow, app.db.db(), { tenantId, realmId });
 }, 120_000);
 
 afterAll(async () => {
